@@ -1,0 +1,173 @@
+"""Sessions, clients and call accounting: the one place that talks to botocore about retries.
+
+`Clients` creates each (service, region) client once, with the configured retry mode and endpoint.
+`Recorder` makes the calls for one account and region and keeps one coverage row per API: how many
+requests, how many retries, and whether AWS said yes, said no (`denied`) or failed (`error`). A
+failed call raises `ApiFailure` to the collector, which decides what depends on it; it is never
+swallowed into "no data".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from auditor.model import Coverage
+
+DENIED_CODES = frozenset({
+    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
+    "AuthorizationError", "Forbidden", "ForbiddenException", "NotAuthorized",
+})
+CREDENTIAL_CODES = frozenset({
+    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
+    "AuthFailure", "SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestExpired",
+})
+
+
+class ApiFailure(Exception):
+    """A call that did not succeed; already recorded in the coverage."""
+
+    def __init__(self, api: str, status: str, detail: str):
+        super().__init__(f"{api}: {status}: {detail}")
+        self.api = api
+        self.status = status
+        self.detail = detail
+
+
+class Clients:
+    """botocore clients, one per (service, region), shared by every caller."""
+
+    def __init__(self, session: boto3.session.Session, endpoint_url: str | None = None,
+                 retry_mode: str = "adaptive", max_attempts: int = 10, max_pool: int = 10):
+        self.session = session
+        self.endpoint_url = endpoint_url
+        self._config = botocore.config.Config(
+            retries={"mode": retry_mode, "total_max_attempts": max_attempts},
+            max_pool_connections=max_pool,
+            connect_timeout=10,
+            read_timeout=60,
+            user_agent_extra="ecs-net-audit",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            if key not in self._clients:
+                kwargs: dict[str, Any] = {"region_name": region, "config": self._config}
+                if self.endpoint_url:
+                    kwargs["endpoint_url"] = self.endpoint_url
+                self._clients[key] = self.session.client(service, **kwargs)
+            return self._clients[key]
+
+
+def api_name(client: Any, operation: str) -> str:
+    """`ecs:DescribeTasks` for the ecs client's `describe_tasks`."""
+    prefix = client.meta.service_model.signing_name
+    return f"{prefix}:{client.meta.method_to_api_mapping[operation]}"
+
+
+def classify(exc: Exception) -> tuple[str, str]:
+    """(status, one-line detail) for a failed call: `denied` for every way AWS says no."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")).splitlines()[0] if error.get("Message") else ""
+        http = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        status = "denied" if code in DENIED_CODES or (http == 403 and code not in CREDENTIAL_CODES) \
+            else "error"
+        return status, f"{code}: {message}"[:300]
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError):
+        return "error", f"endpoint unreachable: {exc}"[:300]
+    return "error", f"{type(exc).__name__}: {exc}"[:300]
+
+
+@dataclass
+class _Tally:
+    calls: int = 0
+    retries: int = 0
+    status: str = "ok"
+    detail: str = ""
+
+
+class Recorder:
+    """Calls AWS for one account and region, keeping one coverage row per API attempted."""
+
+    def __init__(self, clients: Clients, account: str, region: str):
+        self.clients = clients
+        self.account = account
+        self.region = region
+        self._rows: dict[str, _Tally] = {}
+        self._lock = threading.Lock()
+
+    def _tally(self, api: str) -> _Tally:
+        with self._lock:
+            return self._rows.setdefault(api, _Tally())
+
+    def _count(self, api: str, response: dict[str, Any]) -> None:
+        tally = self._tally(api)
+        with self._lock:
+            tally.calls += 1
+            tally.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
+
+    def _failed(self, api: str, exc: Exception) -> ApiFailure:
+        status, detail = classify(exc)
+        tally = self._tally(api)
+        with self._lock:
+            tally.calls += 1
+            if tally.status != "denied":  # the most telling status wins
+                tally.status, tally.detail = status, detail
+        return ApiFailure(api, status, detail)
+
+    def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """One request; ApiFailure (recorded) if it fails."""
+        client = self.clients.get(service, self.region)
+        api = api_name(client, operation)
+        try:
+            response: dict[str, Any] = getattr(client, operation)(**kwargs)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            if isinstance(exc, botocore.exceptions.NoCredentialsError):
+                raise
+            raise self._failed(api, exc) from exc
+        self._count(api, response)
+        return response
+
+    def pages(self, service: str, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every page of a paginated operation; ApiFailure (recorded) if a page fails."""
+        client = self.clients.get(service, self.region)
+        api = api_name(client, operation)
+        paginator = client.get_paginator(operation)
+        iterator = iter(paginator.paginate(**kwargs))
+        while True:
+            try:
+                page = next(iterator)
+            except StopIteration:
+                return
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+                if isinstance(exc, botocore.exceptions.NoCredentialsError):
+                    raise
+                raise self._failed(api, exc) from exc
+            self._count(api, page)
+            yield page
+
+    def skip(self, api: str, reason: str) -> None:
+        """Record that an API was not attempted because something it depends on failed."""
+        tally = self._tally(api)
+        with self._lock:
+            if tally.calls == 0 and tally.status == "ok":
+                tally.status, tally.detail = "skipped", reason
+
+    def coverage(self) -> tuple[Coverage, ...]:
+        with self._lock:
+            return tuple(
+                Coverage(account=self.account, region=self.region, api=api, status=t.status,
+                         detail=t.detail, calls=t.calls, retries=t.retries)
+                for api, t in sorted(self._rows.items())
+            )

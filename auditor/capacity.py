@@ -1,0 +1,173 @@
+"""The capacity tables of CONTRACT.md: awsvpc ENI slots per container instance, IPs per subnet.
+
+A figure that rests on data that was not collected is None (null in JSON, empty in CSV), never a
+guess that could read as "fine".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from auditor.instance_facts import trunking_facts
+from auditor.inventory import Inventory
+from auditor.model import ContainerInstance, Snapshot
+
+
+@dataclass(frozen=True)
+class InstanceCapacity:
+    account: str
+    region: str
+    cluster: str
+    container_instance_arn: str
+    instance_id: str | None
+    instance_type: str | None
+    max_enis: int | None
+    trunking: str  # on | off
+    eni_task_capacity: int | None
+    awsvpc_tasks: int | None
+    extra_enis: int | None
+    headroom: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def utilization(self) -> float | None:
+        if self.eni_task_capacity is None or self.awsvpc_tasks is None or self.extra_enis is None:
+            return None
+        if self.eni_task_capacity <= 0:
+            return 1.0
+        return (self.awsvpc_tasks + self.extra_enis) / self.eni_task_capacity
+
+
+@dataclass(frozen=True)
+class SubnetCapacity:
+    account: str
+    region: str
+    subnet_id: str
+    vpc_id: str
+    availability_zone: str
+    cidr: str | None
+    usable: int | None
+    available: int
+    ecs_ips: int
+    projected_demand: int
+    projected_free: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def usable_addresses(cidr: str | None) -> int | None:
+    """Addresses in an IPv4 CIDR minus the five AWS reserves; None for no IPv4 CIDR."""
+    if not cidr:
+        return None
+    network = ipaddress.ip_network(cidr, strict=False)
+    return max(0, network.num_addresses - 5)
+
+
+def eni_task_capacity(instance_type: str | None, max_enis: int | None, trunk: bool) -> int | None:
+    """awsvpc tasks an instance holds: `max_enis − 1`, or the ECS trunk limit with a trunk."""
+    if trunk:
+        facts = trunking_facts(instance_type or "")
+        return facts.tasks_with_trunk if facts else None
+    return max_enis - 1 if max_enis is not None else None
+
+
+def _instance_row(inv: Inventory, ci: ContainerInstance, tasks_known: bool, enis_known: bool) -> InstanceCapacity:
+    instance_type = inv.instance_type_of(ci)
+    type_info = inv.instance_types.get((ci.region, instance_type or ""))
+    max_enis = type_info.max_enis if type_info else None
+    trunk = inv.has_trunk(ci)
+    capacity = eni_task_capacity(instance_type, max_enis, trunk)
+    tasks = inv.tasks_by_instance.get(ci.arn, [])
+    awsvpc = sum(1 for t in tasks if t.eni_attachments or inv.network_mode(t.task_definition_arn) == "awsvpc")
+    extra: int | None = None
+    if enis_known and ci.ec2_instance_id:
+        ec2 = inv.ec2_for(ci)
+        primary = ec2.primary_eni_id if ec2 else None
+        extra = sum(1 for e in inv.enis_by_instance.get(ci.ec2_instance_id, [])
+                    if e.device_index != 0 and e.eni_id != primary and e.interface_type != "trunk"
+                    and e.eni_id not in inv.task_eni_ids)
+    awsvpc_tasks = awsvpc if tasks_known else None
+    headroom = None
+    if capacity is not None and awsvpc_tasks is not None and extra is not None:
+        headroom = capacity - awsvpc_tasks - extra
+    return InstanceCapacity(
+        account=ci.account, region=ci.region, cluster=inv.cluster_name(ci.cluster_arn),
+        container_instance_arn=ci.arn, instance_id=ci.ec2_instance_id, instance_type=instance_type,
+        max_enis=max_enis, trunking="on" if trunk else "off", eni_task_capacity=capacity,
+        awsvpc_tasks=awsvpc_tasks, extra_enis=extra, headroom=headroom)
+
+
+def instance_capacity(snapshot: Snapshot) -> list[InstanceCapacity]:
+    """One row per registered EC2 container instance."""
+    inv = Inventory.of(snapshot)
+    rows = []
+    for ci in snapshot.container_instances:
+        tasks_known = not inv.missing(ci.account, ci.region, "ecs:ListTasks", "ecs:DescribeTasks")
+        enis_known = not inv.missing(ci.account, ci.region, "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances")
+        rows.append(_instance_row(inv, ci, tasks_known, enis_known))
+    return rows
+
+
+def subnet_demand(snapshot: Snapshot) -> dict[str, int]:
+    """Extra addresses each subnet needs when every awsvpc service using it runs at its peak."""
+    inv = Inventory.of(snapshot)
+    demand: dict[str, int] = defaultdict(int)
+    for service in snapshot.services:
+        if not service.subnets or service.scheduling_strategy == "DAEMON":
+            continue
+        per_subnet = math.ceil(inv.peak(service).tasks / len(service.subnets))
+        in_subnet: dict[str, int] = defaultdict(int)
+        for task in inv.service_tasks(service):
+            for subnet_id in task.subnet_ids:
+                in_subnet[subnet_id] += 1
+        for subnet_id in service.subnets:
+            demand[subnet_id] += max(0, per_subnet - in_subnet[subnet_id])
+    return demand
+
+
+def ecs_subnet_ids(snapshot: Snapshot) -> set[str]:
+    """Subnets that an ECS task, container instance or awsvpc service uses."""
+    inv = Inventory.of(snapshot)
+    used = {sid for t in snapshot.tasks for sid in t.subnet_ids}
+    used |= {sid for s in snapshot.services for sid in s.subnets}
+    for ci in snapshot.container_instances:
+        ec2 = inv.ec2_for(ci)
+        if ec2 and ec2.subnet_id:
+            used.add(ec2.subnet_id)
+    return used
+
+
+def subnet_capacity(snapshot: Snapshot) -> list[SubnetCapacity]:
+    """One row per subnet ECS uses that was collected (an uncollected one has no row: unknown)."""
+    inv = Inventory.of(snapshot)
+    used = ecs_subnet_ids(snapshot)
+    # Addresses held by task ENIs, per subnet: the ENI's addresses where collected, else 1 per attachment.
+    held = pd.DataFrame(
+        [{"subnet_id": sid, "eni_id": eni_id} for t in snapshot.tasks for a in t.eni_attachments
+         if (sid := a.detail("subnetId")) and (eni_id := a.detail("networkInterfaceId"))],
+        columns=["subnet_id", "eni_id"])
+    held["ips"] = [max(1, len(inv.enis[e].private_ips)) if e in inv.enis else 1 for e in held["eni_id"]]
+    ecs_ips = held.drop_duplicates("eni_id").groupby("subnet_id")["ips"].sum().to_dict()
+    demand = subnet_demand(snapshot)
+    rows = []
+    for subnet_id in sorted(used):
+        subnet = inv.subnets.get(subnet_id)
+        if subnet is None:
+            continue
+        projected = int(demand.get(subnet_id, 0))
+        rows.append(SubnetCapacity(
+            account=subnet.account, region=subnet.region, subnet_id=subnet_id, vpc_id=subnet.vpc_id,
+            availability_zone=subnet.availability_zone, cidr=subnet.cidr,
+            usable=usable_addresses(subnet.cidr), available=max(0, subnet.available_ips),
+            ecs_ips=int(ecs_ips.get(subnet_id, 0)), projected_demand=projected,
+            projected_free=max(0, subnet.available_ips) - projected))
+    return rows

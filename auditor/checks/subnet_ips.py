@@ -1,0 +1,84 @@
+"""subnet-ip-exhaustion — subnets that will run out of addresses for awsvpc tasks.
+
+Why: every awsvpc task (EC2 or Fargate) takes a private IP in one of its service's subnets, and
+so does every container instance. Small subnets (a /24 has 251 usable addresses, a /28 only 11)
+run dry, worst during a deployment, when up to `maximumPercent` of the desired count runs at
+once, and during scale-out to the auto-scaling maximum. Then tasks fail to start with
+"ENI ... insufficient free addresses in subnet", exactly when capacity is needed.
+
+What: per subnet that ECS uses, `usable` (CIDR size − 5), `available` (EC2's count),
+`ecs_ips` (held by task ENIs), `projected_demand` (extra addresses when every awsvpc service
+using the subnet runs at its peak, spread evenly over its subnets), `projected_free`. Severity:
+no address free → critical; projected free below 0 → high; free below
+`thresholds.subnet_free_high` of usable → high; below `thresholds.subnet_free_medium` → medium.
+
+Fix: add larger subnets (a secondary VPC CIDR if needed) to the services' network configuration,
+spread services over more subnets and AZs, remove orphaned ENIs, or lower maximumPercent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.capacity import SubnetCapacity, ecs_subnet_ids, subnet_capacity
+from auditor.checks import Check
+from auditor.config import Config
+from auditor.findings import Finding, unknown
+from auditor.inventory import Inventory
+from auditor.model import Snapshot
+
+ID = "subnet-ip-exhaustion"
+DEMAND_APIS = ("ecs:ListServices", "ecs:DescribeServices", "ecs:ListTasks", "ecs:DescribeTasks",
+               "application-autoscaling:DescribeScalableTargets")
+
+
+def _severity(row: SubnetCapacity, config: Config) -> tuple[str, str] | None:
+    usable = row.usable or 0
+    free_share = row.available / usable if usable else 0.0
+    if row.available <= 0:
+        return "critical", f"{row.subnet_id} has no free IP address left"
+    if row.projected_free < 0:
+        return "high", (f"{row.subnet_id} will run out of IPs at peak: {row.projected_demand} more needed, "
+                        f"{row.available} free")
+    if free_share < config.thresholds.subnet_free_high:
+        return "high", f"{row.subnet_id} has {row.available} of {usable} IPs free ({free_share:.0%})"
+    if free_share < config.thresholds.subnet_free_medium:
+        return "medium", f"{row.subnet_id} has {row.available} of {usable} IPs free ({free_share:.0%})"
+    return None
+
+
+def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
+    inv = Inventory.of(snapshot)
+    rows = subnet_capacity(snapshot)
+    for row in rows:
+        if row.usable is None:
+            continue  # IPv6-only: awsvpc tasks there take IPv6 addresses, not a scarce IPv4 pool
+        verdict = _severity(row, config)
+        if verdict is None:
+            continue
+        severity, title = verdict
+        detail = row.to_dict()
+        del detail["account"], detail["region"], detail["subnet_id"]
+        detail["services"] = sorted(s.name for s in snapshot.services if row.subnet_id in s.subnets)
+        partial = inv.missing(row.account, row.region, *DEMAND_APIS)
+        if partial:
+            detail["demand_incomplete"] = partial
+        yield Finding(check=ID, severity=severity, account=row.account, region=row.region,
+                      resource_type="subnet", resource_id=row.subnet_id, cluster=None, title=title,
+                      detail=detail,
+                      recommendation="Add larger subnets to the services' awsvpc configuration (use a "
+                                     "secondary VPC CIDR if the VPC is full), spread tasks over more subnets, "
+                                     "delete orphaned ENIs, or lower the deployment maximumPercent.")
+    collected = {r.subnet_id for r in rows}
+    users = {sid: (s.account, s.region) for s in snapshot.services for sid in s.subnets}
+    users |= {sid: (t.account, t.region) for t in snapshot.tasks for sid in t.subnet_ids}
+    for subnet_id in sorted(ecs_subnet_ids(snapshot) - collected - set(inv.subnets)):
+        account, region = users.get(subnet_id, (snapshot.accounts[0] if snapshot.accounts else "", ""))
+        yield unknown(check=ID, account=account, region=region, resource_type="subnet",
+                      resource_id=subnet_id, cluster=None,
+                      title=f"free IPs of {subnet_id} are unknown",
+                      missing=inv.missing(account, region, "ec2:DescribeSubnets")
+                      or ["ec2:DescribeSubnets (subnet not returned)"])
+
+CHECK = Check(id=ID, title="Subnets running out of IPs for awsvpc tasks", severity="high",
+              resource_types=("subnet",), run=run, doc=__doc__ or "")

@@ -1,0 +1,183 @@
+"""The command line: the only place that prints for people and decides exit codes.
+
+Exit codes (CONTRACT.md): 0 completed, nothing at/above --fail-on; 1 completed with a finding
+at/above it; 2 bad usage, config or input file; 3 nothing could be collected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from auditor import __version__
+from auditor.config import Config, check_region, check_severity, load_config, parse_formats, with_overrides
+from auditor.errors import AuditorError, CollectError, ConfigError
+from auditor.findings import SEVERITIES
+from auditor.pipeline import AuditResult, analyse, write_reports
+
+PROG = "ecs-net-audit"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit 2) instead of usage + message."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"{message} (see `{self.prog} --help`)")
+
+
+def _comma_list(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(item.strip() for value in values or () for item in value.split(",") if item.strip())
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under ./reports/)")
+    parser.add_argument("--format", metavar="LIST", help="comma list of html,json,csv (default: all)")
+    parser.add_argument("--fail-on", metavar="SEVERITY", choices=SEVERITIES,
+                        help="exit 1 when a finding is at or above this severity")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Find where an account's ECS networking will break next.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="audit a live account (read-only)")
+    scan.add_argument("--profile", help="AWS profile name")
+    scan.add_argument("--region", action="append", metavar="R", help="region; repeat or comma list")
+    scan.add_argument("--all-regions", action="store_true", help="every region enabled in the account")
+    scan.add_argument("--cluster", action="append", metavar="NAME", help="cluster name; repeat or comma list")
+    scan.add_argument("--endpoint-url", metavar="URL", help="AWS endpoint (moto, LocalStack)")
+    scan.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
+    scan.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_output_options(scan)
+    scan.set_defaults(func=cmd_scan)
+
+    demo = sub.add_parser("demo", help="audit the built-in sample account (no credentials, no network)")
+    _add_output_options(demo)
+    demo.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    demo.set_defaults(func=cmd_demo, config=None)
+
+    report = sub.add_parser("report", help="re-analyse a saved snapshot.json offline")
+    report.add_argument("snapshot", metavar="SNAPSHOT.json")
+    report.add_argument("--config", metavar="FILE", help="TOML config")
+    report.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_output_options(report)
+    report.set_defaults(func=cmd_report)
+
+    policy = sub.add_parser("policy", help="print the least-privilege IAM policy that scan needs")
+    policy.set_defaults(func=cmd_policy)
+    return parser
+
+
+def _config(args: argparse.Namespace, **scan: Any) -> Config:
+    config = load_config(getattr(args, "config", None))
+    formats = parse_formats(args.format) if args.format is not None else None
+    fail_on = check_severity(args.fail_on) if args.fail_on else None
+    return with_overrides(config, out=args.out, formats=formats, fail_on=fail_on, **scan)
+
+
+def _out_dir(config: Config, kind: str, generated_at: str) -> Path:
+    if config.output.out:
+        return Path(config.output.out)
+    stamp = generated_at.replace(":", "").replace("-", "")
+    base = Path("reports") / f"{kind}-{stamp}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def _finish(result: AuditResult, config: Config, kind: str, quiet: bool) -> int:
+    out = _out_dir(config, kind, result.snapshot.generated_at)
+    paths = write_reports(result, out, config.output.formats)
+    if not quiet:
+        counts = {s: sum(1 for f in result.findings if f.severity == s) for s in SEVERITIES}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+        gaps = [c for c in result.snapshot.coverage if c.status != "ok"]
+        print(f"{len(result.findings)} findings ({summary}); {len(result.instances)} container instances, "
+              f"{len(result.subnets)} ECS subnets")
+        if gaps:
+            print(f"INCOMPLETE: {len(gaps)} API/region pairs not collected "
+                  f"({', '.join(sorted({f'{c.api} {c.status}' for c in gaps})[:5])})")
+        for path in paths:
+            print(f"wrote {path}")
+    fail_on = config.output.fail_on
+    return 1 if fail_on and result.worst_at_or_above(fail_on) else 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    import boto3
+    import botocore.exceptions
+
+    from auditor.aws import Clients
+    from auditor.collect import collect, enabled_regions
+
+    regions = tuple(check_region(r) for r in _comma_list(args.region))
+    config = _config(args, regions=regions, clusters=_comma_list(args.cluster), profile=args.profile,
+                     endpoint_url=args.endpoint_url)
+    try:
+        session = boto3.session.Session(profile_name=config.scan.profile)
+    except botocore.exceptions.ProfileNotFound:
+        raise CollectError(f"AWS profile {config.scan.profile!r} not found in ~/.aws/config or "
+                           "~/.aws/credentials: check --profile / AWS_PROFILE") from None
+    clients = Clients(session, endpoint_url=config.scan.endpoint_url, retry_mode=config.scan.retry_mode,
+                      max_attempts=config.scan.max_attempts)
+    regions = config.scan.regions
+    if args.all_regions:
+        regions = enabled_regions(clients, session.region_name or "us-east-1")
+    elif not regions:
+        if not session.region_name:
+            raise ConfigError("no region: pass --region, or set AWS_DEFAULT_REGION or a profile region")
+        regions = (check_region(session.region_name),)
+    snapshot = collect(clients, regions, config.scan.clusters)
+    return _finish(analyse(snapshot, config), config, "scan", args.quiet)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from auditor.demo import demo_snapshot
+
+    config = _config(args)
+    snapshot = demo_snapshot()
+    return _finish(analyse(snapshot, config), config, "demo", args.quiet)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from auditor.snapshot import load
+
+    config = _config(args)
+    snapshot = load(args.snapshot)
+    return _finish(analyse(snapshot, config), config, "report", args.quiet)
+
+
+def policy_document() -> dict[str, Any]:
+    from auditor.collect import PERMISSIONS
+
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "EcsNetAuditReadOnly", "Effect": "Allow", "Action": list(PERMISSIONS), "Resource": "*"}]}
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    print(json.dumps(policy_document(), indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args))
+    except AuditorError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+

@@ -1,0 +1,189 @@
+"""Collection: turn an account's API answers into one Snapshot.
+
+Regions run in parallel; inside a region the order follows the data's dependencies (clusters →
+their instances, services and tasks → the task definitions, EC2 instances, types and roles they
+name). Region-wide inventories (ENIs, subnets, VPCs, security groups, route tables, endpoints,
+target groups, load balancers) are asked for once per region. When an API fails, what depends on
+it is recorded as `skipped`; nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import botocore.exceptions
+
+from auditor import __version__
+from auditor.aws import ApiFailure, Clients, Recorder, classify
+from auditor.collect import autoscaling, ec2, ecs, elbv2, iam, quotas
+from auditor.errors import CollectError
+from auditor.model import Coverage, Quota, Snapshot
+
+MODULES = (ecs, ec2, iam, elbv2, autoscaling, quotas)
+PERMISSIONS: tuple[str, ...] = tuple(sorted(
+    {p for m in MODULES for p in m.PERMISSIONS} | {"sts:GetCallerIdentity", "ec2:DescribeRegions"}))
+
+T = TypeVar("T")
+
+
+@dataclass
+class RegionResult:
+    """What one region gave: lists of model records by Snapshot field name, and the coverage."""
+
+    region: str
+    records: dict[str, list[Any]] = field(default_factory=dict)
+    coverage: tuple[Coverage, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, items: Iterable[Any]) -> None:
+        self.records.setdefault(name, []).extend(items)
+
+
+def _attempt(fn: Callable[..., T], *args: Any, default: T) -> T:
+    try:
+        return fn(*args)
+    except ApiFailure:
+        return default
+
+
+def collect_region(clients: Clients, account: str, region: str,
+                   cluster_names: Sequence[str] = ()) -> RegionResult:
+    """Everything the checks need from one region."""
+    rec = Recorder(clients, account, region)
+    out = RegionResult(region=region)
+
+    try:
+        clusters = ecs.collect_clusters(rec, cluster_names)
+    except ApiFailure as exc:
+        clusters = []
+        for api in ("ListContainerInstances", "DescribeContainerInstances", "ListServices",
+                    "DescribeServices", "ListTasks", "DescribeTasks", "DescribeTaskDefinition"):
+            rec.skip(f"ecs:{api}", f"clusters unknown ({exc.status})")
+    if cluster_names:
+        found = {c.name for c in clusters} | {c.arn for c in clusters}
+        missing = [n for n in cluster_names if n not in found]
+        if missing:
+            out.extra[f"missing_clusters:{region}"] = ",".join(missing)
+    out.add("clusters", clusters)
+
+    for cluster in clusters:
+        out.add("container_instances", _attempt(ecs.collect_container_instances, rec, cluster, default=[]))
+        out.add("services", _attempt(ecs.collect_services, rec, cluster, default=[]))
+        out.add("tasks", _attempt(ecs.collect_tasks, rec, cluster, default=[]))
+    instances = out.records.get("container_instances", [])
+    services = out.records.get("services", [])
+    tasks = out.records.get("tasks", [])
+
+    td_arns = {s.task_definition_arn for s in services if s.task_definition_arn}
+    td_arns |= {d.task_definition_arn for s in services for d in s.deployments if d.task_definition_arn}
+    td_arns |= {t.task_definition_arn for t in tasks if t.task_definition_arn}
+    if td_arns:
+        out.add("task_definitions", _attempt(ecs.collect_task_definitions, rec, td_arns, default=[]))
+
+    instance_ids = {ci.ec2_instance_id for ci in instances if ci.ec2_instance_id}
+    ec2_instances = []
+    if instance_ids:
+        try:
+            ec2_instances = ec2.collect_instances(rec, instance_ids)
+        except ApiFailure as exc:
+            rec.skip("ec2:DescribeInstanceTypes", f"EC2 instances unknown ({exc.status})")
+            rec.skip("iam:GetInstanceProfile", f"EC2 instances unknown ({exc.status})")
+    out.add("ec2_instances", ec2_instances)
+    types = {i.instance_type for i in ec2_instances if i.instance_type}
+    if types:
+        out.add("instance_types", _attempt(ec2.collect_instance_types, rec, types, default=[]))
+    profiles = {i.instance_profile_arn for i in ec2_instances if i.instance_profile_arn}
+    instance_profiles = _attempt(iam.collect_instance_profiles, rec, profiles, default=[]) \
+        if profiles else []
+    out.add("instance_profiles", instance_profiles)
+    roles = {r for p in instance_profiles for r in p.role_arns}
+    out.add("account_settings", _attempt(ecs.collect_account_settings, rec, roles, default=[]))
+
+    out.add("network_interfaces", _attempt(ec2.collect_network_interfaces, rec, default=[]))
+    out.add("subnets", _attempt(ec2.collect_subnets, rec, default=[]))
+    out.add("vpcs", _attempt(ec2.collect_vpcs, rec, default=[]))
+    out.add("security_groups", _attempt(ec2.collect_security_groups, rec, default=[]))
+    out.add("route_tables", _attempt(ec2.collect_route_tables, rec, default=[]))
+    out.add("vpc_endpoints", _attempt(ec2.collect_vpc_endpoints, rec, default=[]))
+    out.add("target_groups", _attempt(elbv2.collect_target_groups, rec, default=[]))
+    out.add("load_balancers", _attempt(elbv2.collect_load_balancers, rec, default=[]))
+    if services:
+        out.add("scalable_targets", _attempt(autoscaling.collect_scalable_targets, rec, default=[]))
+    quota = _attempt(quotas.collect_eni_quota, rec, default=None)
+    if quota is None:
+        service_code, quota_code = quotas.ENI_QUOTA
+        quota = Quota(account=account, region=region, service_code=service_code, quota_code=quota_code,
+                      value=quotas.ENI_QUOTA_DEFAULT, source="default")
+    out.add("quotas", [quota])
+
+    out.coverage = rec.coverage()
+    return out
+
+
+def identify(clients: Clients, region: str) -> str:
+    """The account id behind the credentials; CollectError (exit 3) with what to do if none."""
+    client = clients.get("sts", region)
+    try:
+        return str(client.get_caller_identity()["Account"])
+    except botocore.exceptions.NoCredentialsError:
+        raise CollectError(no_credentials_hint(clients)) from None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        status, detail = classify(exc)
+        raise CollectError(f"cannot identify the account ({detail}); {credential_sources(clients)}") \
+            from None
+
+
+def enabled_regions(clients: Clients, region: str) -> tuple[str, ...]:
+    """Regions enabled for the account (`--all-regions`), from ec2:DescribeRegions."""
+    try:
+        response = clients.get("ec2", region).describe_regions()
+    except botocore.exceptions.NoCredentialsError:
+        raise CollectError(no_credentials_hint(clients)) from None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise CollectError(f"cannot list the account's regions: {classify(exc)[1]}") from None
+    return tuple(sorted(r["RegionName"] for r in response.get("Regions", [])))
+
+
+def credential_sources(clients: Clients) -> str:
+    profile = clients.session.profile_name
+    env = [v for v in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL")
+           if os.environ.get(v)]
+    looked = f"profile {profile!r}" if profile and profile != "default" else "the default profile"
+    where = f" and {', '.join(env)}" if env else ""
+    endpoint = f" at endpoint {clients.endpoint_url}" if clients.endpoint_url else ""
+    return f"looked at {looked}{where}{endpoint}"
+
+
+def no_credentials_hint(clients: Clients) -> str:
+    return ("no AWS credentials found (" + credential_sources(clients) + "): set AWS_PROFILE or "
+            "pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
+
+
+def collect(clients: Clients, regions: Sequence[str], cluster_names: Sequence[str] = (),
+            now: datetime | None = None) -> Snapshot:
+    """A Snapshot of every region, collected in parallel."""
+    if not regions:
+        raise CollectError("no region: pass --region or set AWS_DEFAULT_REGION / a profile region")
+    account = identify(clients, regions[0])
+    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+        results = list(pool.map(lambda r: collect_region(clients, account, r, cluster_names), regions))
+    coverage = tuple(c for r in results for c in r.coverage)
+    if coverage and all(c.status != "ok" for c in coverage):
+        first = next(c for c in coverage if c.status != "ok")
+        raise CollectError(f"nothing could be collected: {first.api} in {first.region}: {first.detail}")
+    fields: dict[str, Any] = {}
+    for r in results:
+        for name, items in r.records.items():
+            fields.setdefault(name, []).extend(items)
+    extra = {k: v for r in results for k, v in r.extra.items()}
+    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Snapshot(
+        generated_at=stamp, tool_version=__version__, accounts=(account,), regions=tuple(regions),
+        cluster_filter=tuple(cluster_names), coverage=coverage, extra=extra,
+        **{name: tuple(items) for name, items in fields.items()},
+    )

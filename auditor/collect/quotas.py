@@ -1,0 +1,19 @@
+"""Service Quotas: "Network interfaces per Region" (`vpc` / `L-DF5E4CA3`)."""
+
+from __future__ import annotations
+
+from auditor.aws import Recorder
+from auditor.model import Quota
+
+PERMISSIONS = ("servicequotas:GetServiceQuota",)
+
+ENI_QUOTA = ("vpc", "L-DF5E4CA3")
+ENI_QUOTA_DEFAULT = 5000.0  # AWS's documented default, used (and said) only when the quota is unreadable
+
+
+def collect_eni_quota(rec: Recorder) -> Quota:
+    service_code, quota_code = ENI_QUOTA
+    response = rec.call("service-quotas", "get_service_quota", ServiceCode=service_code,
+                        QuotaCode=quota_code)
+    return Quota(account=rec.account, region=rec.region, service_code=service_code,
+                 quota_code=quota_code, value=float(response["Quota"]["Value"]), source="service-quotas")

@@ -1,0 +1,133 @@
+"""The audit's configuration: a TOML file (see config.example.toml), then command-line overrides.
+
+Unknown sections or keys, wrong types and out-of-range values are a ConfigError with one line
+naming the key: a typo must never silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ConfigError
+from auditor.findings import SEVERITIES
+from auditor.typed import decode
+
+FORMATS = ("html", "json", "csv")
+RETRY_MODES = ("standard", "adaptive")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Where and how to collect."""
+
+    regions: tuple[str, ...] = ()  # empty: the session's default region
+    clusters: tuple[str, ...] = ()  # empty: every cluster
+    profile: str | None = None
+    endpoint_url: str | None = None
+    retry_mode: str = "adaptive"
+    max_attempts: int = 10
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where a finding starts. Fractions are 0..1."""
+
+    eni_utilization: float = 0.80  # eni-headroom medium, eni-trunking "close to the ENI limit"
+    subnet_free_high: float = 0.10  # subnet-ip-exhaustion: free below this share of usable → high
+    subnet_free_medium: float = 0.25  # … below this → medium
+    wide_port_min_ports: int = 1024  # wide-port-range: a rule opening at least this many ports
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    out: str | None = None  # default: a new folder under ./reports/
+    formats: tuple[str, ...] = FORMATS
+    fail_on: str | None = None  # a severity; exit 1 when a finding is at or above it
+
+
+@dataclass(frozen=True)
+class Config:
+    scan: ScanSettings = field(default_factory=ScanSettings)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    output: OutputSettings = field(default_factory=OutputSettings)
+
+
+def validate(config: Config) -> Config:
+    """Check values that types alone do not: ranges, names, enumerations."""
+    for region in config.scan.regions:
+        check_region(region)
+    if config.scan.retry_mode not in RETRY_MODES:
+        raise ConfigError(f"scan.retry_mode must be one of {', '.join(RETRY_MODES)}, "
+                          f"got {config.scan.retry_mode!r}")
+    if not 1 <= config.scan.max_attempts <= 50:
+        raise ConfigError("scan.max_attempts must be between 1 and 50")
+    t = config.thresholds
+    for name in ("eni_utilization", "subnet_free_high", "subnet_free_medium"):
+        value = getattr(t, name)
+        if not 0 < value <= 1:
+            raise ConfigError(f"thresholds.{name} must be a fraction in (0, 1], got {value}")
+    if t.subnet_free_high > t.subnet_free_medium:
+        raise ConfigError("thresholds.subnet_free_high must not exceed thresholds.subnet_free_medium")
+    if not 1 <= t.wide_port_min_ports <= 65536:
+        raise ConfigError("thresholds.wide_port_min_ports must be between 1 and 65536")
+    parse_formats(config.output.formats)
+    if config.output.fail_on is not None:
+        check_severity(config.output.fail_on)
+    return config
+
+
+def check_region(region: str) -> str:
+    if not _REGION.match(region):
+        raise ConfigError(f"unknown region name {region!r} (expected a name like us-east-1)")
+    return region
+
+
+def check_severity(severity: str) -> str:
+    if severity not in SEVERITIES:
+        raise ConfigError(f"unknown severity {severity!r}: use one of {', '.join(SEVERITIES)}")
+    return severity
+
+
+def parse_formats(formats: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A comma list or sequence of output formats, checked; order kept, duplicates dropped."""
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    names = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
+    if not names:
+        raise ConfigError("--format needs at least one of " + ", ".join(FORMATS))
+    for name in names:
+        if name not in FORMATS:
+            raise ConfigError(f"unknown format {name!r}: use a comma list of {', '.join(FORMATS)}")
+    return names
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read and validate a TOML config file; the defaults when `path` is None."""
+    if path is None:
+        return Config()
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    try:
+        data: Any = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    return validate(decode(Config, data, ConfigError, f"config {Path(path).name}:"))
+
+
+def with_overrides(config: Config, **overrides: Any) -> Config:
+    """Apply command-line values (None means: not given) and validate the result."""
+    scan_keys = {f for f in ScanSettings.__dataclass_fields__}
+    output_keys = {f for f in OutputSettings.__dataclass_fields__}
+    scan = {k: v for k, v in overrides.items() if k in scan_keys and v not in (None, ())}
+    output = {k: v for k, v in overrides.items() if k in output_keys and v is not None}
+    unknown = set(overrides) - scan_keys - output_keys
+    if unknown:  # pragma: no cover - a programming error, not user input
+        raise TypeError(f"unknown override {sorted(unknown)}")
+    return validate(replace(config, scan=replace(config.scan, **scan),
+                            output=replace(config.output, **output)))

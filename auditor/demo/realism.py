@@ -1,0 +1,114 @@
+"""Close moto's gaps (see MOTO_NOTES) so the emulated account answers like real AWS.
+
+Everything is first built through the normal API; this module then adjusts moto's in-memory
+backend objects, so the auditor's collectors still read it all through boto3. Each adjustment
+says which moto gap it closes. It works in-process (`mock_aws`) and for a `ThreadedMotoServer`
+running in the same process (they share the backends).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.backends import get_backend
+from moto.moto_api import state_manager
+
+
+@dataclass
+class TaskPlan:
+    """Where a task built through `run_task` really runs, as the ECS scheduler would have put it."""
+
+    region: str
+    cluster: str
+    task_arn: str
+    container_instance_arn: str | None = None  # None: Fargate
+    instance_id: str | None = None
+    trunked: bool = False
+    device_index: int | None = None  # EC2 without trunk: the ENI's slot on the instance
+    host_ports: list[tuple[str, int, int]] = field(default_factory=list)  # (container, container port, host port)
+
+
+def freeze_task_lifecycle() -> None:
+    """moto moves a task one step towards STOPPED on every DescribeTasks; real tasks stay RUNNING."""
+    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
+
+
+def _next_free_ip(ec2: Any, subnet: Any) -> str:
+    taken = {a["PrivateIpAddress"] for eni in ec2.get_all_network_interfaces() for a in eni.private_ip_addresses}
+    network = ipaddress.ip_network(subnet.cidr_block)
+    for offset, address in enumerate(network.hosts()):
+        if offset >= 3 and str(address) not in taken:  # .1-.3 are AWS's reserves (with .0 and the last)
+            return str(address)
+    raise RuntimeError(f"demo world: subnet {subnet.id} is full")
+
+
+def _find_task(ecs: Any, cluster: str, task_arn: str) -> Any:
+    for task in ecs.tasks.get(cluster, {}).values():
+        if task.task_arn == task_arn:
+            return task
+    raise KeyError(task_arn)
+
+
+def place_task(account: str, plan: TaskPlan) -> None:
+    """Put a task on its instance with a realistic ENI, IP and port bindings."""
+    ecs = get_backend("ecs")[account][plan.region]
+    ec2 = get_backend("ec2")[account][plan.region]
+    task = _find_task(ecs, plan.cluster, plan.task_arn)
+    task.container_instance_arn = plan.container_instance_arn  # moto places tasks at random
+    task.availability_zone = None
+    for attachment in task.attachments:
+        details = {d["name"]: d for d in attachment["details"]}
+        eni = ec2.get_network_interface(details["networkInterfaceId"]["value"])
+        # moto gives the task ENI a random 10.x address outside its subnet
+        ip = _next_free_ip(ec2, eni.subnet)
+        eni.private_ip_address = ip
+        eni.private_ip_addresses = [{"Primary": True, "PrivateIpAddress": ip}]
+        details["privateIPv4Address"]["value"] = ip
+        task.availability_zone = eni.subnet.availability_zone
+        # real ECS describes task ENIs with the attachment ARN, and attaches or trunks them
+        eni.description = f"arn:aws:ecs:{plan.region}:{account}:attachment/{uuid.uuid4()}"
+        if plan.container_instance_arn is None:
+            eni.requester_managed = True  # Fargate ENIs belong to AWS
+            eni.interface_type = "interface"
+        elif plan.trunked:
+            eni.interface_type = "branch"
+        else:
+            eni.device_index = None
+            ec2.attach_network_interface(eni.id, plan.instance_id, plan.device_index)
+    if plan.host_ports:  # moto returns no networkBindings for bridge/host tasks
+        container = task.containers[0]
+        container.network_bindings = [
+            {"bindIP": "0.0.0.0", "containerPort": cport, "hostPort": hport, "protocol": "tcp"}
+            for _, cport, hport in plan.host_ports]
+
+
+def make_trunk(account: str, region: str, eni_id: str) -> None:
+    """moto has no trunk ENIs: give an attached ENI the `trunk` interface type."""
+    get_backend("ec2")[account][region].get_network_interface(eni_id).interface_type = "trunk"
+
+
+def set_deployment_configuration(account: str, region: str, cluster: str, service: str,
+                                 maximum_percent: int, minimum_healthy_percent: int) -> None:
+    """moto neither stores nor returns `deploymentConfiguration`."""
+    backend = get_backend("ecs")[account][region]
+    svc = backend.services[f"{cluster}:{service}"]
+    svc.deployment_configuration = {"maximumPercent": maximum_percent,
+                                    "minimumHealthyPercent": minimum_healthy_percent}
+
+
+def set_service_counts(account: str, region: str, cluster: str, service: str, running: int) -> None:
+    """moto's services never run tasks: report the scheduler's counts."""
+    svc = get_backend("ecs")[account][region].services[f"{cluster}:{service}"]
+    svc.running_count = running
+    svc.pending_count = max(0, svc.desired_count - running)
+
+
+def mark_managed(account: str, region: str, eni_id: str, interface_type: str, description: str) -> None:
+    """moto gives NAT gateway and endpoint ENIs `interface` type and no description."""
+    eni = get_backend("ec2")[account][region].get_network_interface(eni_id)
+    eni.interface_type = interface_type
+    eni.description = description
+    eni.requester_managed = True

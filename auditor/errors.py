@@ -1,0 +1,21 @@
+"""The project's exceptions. Library code raises these; only the CLI turns one into an exit code."""
+
+
+class AuditorError(Exception):
+    """Base of every error the auditor raises on purpose."""
+
+    exit_code = 2
+
+
+class ConfigError(AuditorError):
+    """A configuration file or command-line value is malformed or unknown (exit 2)."""
+
+
+class SnapshotError(AuditorError):
+    """A snapshot file cannot be read: missing, truncated, edited or of another schema (exit 2)."""
+
+
+class CollectError(AuditorError):
+    """Nothing could be collected: no credentials, endpoint unreachable, everything denied (exit 3)."""
+
+    exit_code = 3

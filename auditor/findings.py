@@ -1,0 +1,75 @@
+"""Findings: what a check says about one resource, with its evidence and what to do."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
+
+
+def severity_rank(severity: str) -> int:
+    """A number that orders severities: info 0 … critical 4."""
+    return _RANK[severity]
+
+
+def finding_id(check: str, account: str, region: str, resource_id: str, sub_key: str = "") -> str:
+    """Stable across runs: the same check on the same resource (and sub-key) gives the same id."""
+    raw = "|".join((check, account, region, resource_id, sub_key))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding, in the shape of CONTRACT.md's `findings.json`."""
+
+    check: str
+    severity: str
+    account: str
+    region: str
+    resource_type: str
+    resource_id: str
+    cluster: str | None
+    title: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    recommendation: str = ""
+    sub_key: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    @property
+    def id(self) -> str:
+        return finding_id(self.check, self.account, self.region, self.resource_id, self.sub_key)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON object for this finding."""
+        return {
+            "id": self.id,
+            "check": self.check,
+            "severity": self.severity,
+            "account": self.account,
+            "region": self.region,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "cluster": self.cluster,
+            "title": self.title,
+            "detail": self.detail,
+            "recommendation": self.recommendation,
+        }
+
+
+def unknown(check: str, account: str, region: str, resource_type: str, resource_id: str,
+            cluster: str | None, title: str, missing: list[str], sub_key: str = "") -> Finding:
+    """An info finding that says a verdict could not be reached because data was not collected."""
+    return Finding(
+        check=check, severity="info", account=account, region=region,
+        resource_type=resource_type, resource_id=resource_id, cluster=cluster, title=title,
+        detail={"unknown": True, "missing": missing},
+        recommendation="Grant the read permissions listed by `ecs-net-audit policy` "
+        f"({', '.join(missing)}) and run the audit again.",
+        sub_key=sub_key,
+    )

@@ -1,0 +1,48 @@
+"""Instance-type facts that no AWS API returns: ECS awsvpc task limits with ENI trunking.
+
+Read from `auditor/data/ecs_trunking_limits.csv`, whose header names its sources.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class TrunkingFacts:
+    instance_type: str
+    max_enis: int | None  # None where no source gives it
+    tasks_without_trunk: int
+    tasks_with_trunk: int | None  # None when the type does not support trunking
+    trunking_supported: bool
+    source: str
+    note: str = ""
+
+
+@cache
+def trunking_table() -> dict[str, TrunkingFacts]:
+    """Every known instance type's trunking facts, keyed by type name."""
+    text = resources.files("auditor.data").joinpath("ecs_trunking_limits.csv").read_text("utf-8")
+    lines = (line for line in io.StringIO(text) if not line.startswith("#"))
+    table: dict[str, TrunkingFacts] = {}
+    for row in csv.DictReader(lines):
+        with_trunk = row["tasks_with_trunk"]
+        table[row["instance_type"]] = TrunkingFacts(
+            instance_type=row["instance_type"],
+            max_enis=int(row["max_enis"]) if row["max_enis"] else None,
+            tasks_without_trunk=int(row["tasks_without_trunk"]),
+            tasks_with_trunk=int(with_trunk) if with_trunk else None,
+            trunking_supported=row["trunking"] == "yes",
+            source=row["source"],
+            note=row["note"],
+        )
+    return table
+
+
+def trunking_facts(instance_type: str) -> TrunkingFacts | None:
+    """The facts for one type, or None when the table does not know it (then: unknown)."""
+    return trunking_table().get(instance_type)

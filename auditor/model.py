@@ -1,0 +1,415 @@
+"""The snapshot's records: plain frozen data, linked by id strings, never by object reference.
+
+Every record carries the `account` and `region` it came from, so records of several regions can
+sit in one snapshot. Collectors build these from API pages; checks read them; `snapshot.py` saves
+and loads them losslessly. Optional fields are `None` when AWS did not return them (which is not
+the same as "false" or "zero").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One attempted API in one account and region, and how it went."""
+
+    account: str
+    region: str
+    api: str  # "ecs:DescribeTasks"
+    status: str  # ok | denied | error | skipped
+    detail: str = ""
+    calls: int = 0  # requests made (pages and batches), retries not included
+    retries: int = 0  # retries botocore made across those calls
+
+
+@dataclass(frozen=True)
+class Cluster:
+    arn: str
+    name: str
+    account: str
+    region: str
+    status: str = "ACTIVE"
+    capacity_providers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An ECS attachment (task ENI, container-instance ENI) with its name/value details."""
+
+    id: str
+    type: str
+    status: str
+    details: tuple[tuple[str, str], ...] = ()
+
+    def detail(self, name: str) -> str | None:
+        """The value of one detail (`networkInterfaceId`, `subnetId`, …) or None."""
+        for key, value in self.details:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class ContainerInstance:
+    arn: str
+    cluster_arn: str
+    account: str
+    region: str
+    ec2_instance_id: str | None
+    status: str
+    agent_connected: bool
+    attributes: tuple[tuple[str, str], ...] = ()  # (name, value); value "" when none
+    attachments: tuple[Attachment, ...] = ()
+    running_tasks: int = 0
+    pending_tasks: int = 0
+
+    def attribute(self, name: str) -> str | None:
+        for key, value in self.attributes:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class PlacementConstraint:
+    type: str
+    expression: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceLoadBalancer:
+    target_group_arn: str | None
+    load_balancer_name: str | None
+    container_name: str | None
+    container_port: int | None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: str
+    status: str
+    task_definition_arn: str
+    desired_count: int
+    running_count: int
+
+
+@dataclass(frozen=True)
+class Service:
+    arn: str
+    name: str
+    cluster_arn: str
+    account: str
+    region: str
+    status: str
+    task_definition_arn: str | None
+    launch_type: str | None  # EC2 | FARGATE | EXTERNAL | None when a capacity provider strategy is used
+    capacity_providers: tuple[str, ...] = ()
+    scheduling_strategy: str = "REPLICA"
+    desired_count: int = 0
+    running_count: int = 0
+    pending_count: int = 0
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    assign_public_ip: str | None = None  # ENABLED | DISABLED | None (not awsvpc)
+    maximum_percent: int | None = None  # None when AWS did not return the deployment config
+    minimum_healthy_percent: int | None = None
+    load_balancers: tuple[ServiceLoadBalancer, ...] = ()
+    placement_constraints: tuple[PlacementConstraint, ...] = ()
+    deployments: tuple[Deployment, ...] = ()
+
+    @property
+    def group(self) -> str:
+        """The task `group` the ECS scheduler gives this service's tasks."""
+        return f"service:{self.name}"
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    container_port: int | None
+    host_port: int | None  # None: not given (awsvpc/host: = containerPort; bridge: dynamic)
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
+class ContainerDefinition:
+    """A container of a task definition. Values of `environment` and `secrets` are never kept."""
+
+    name: str
+    image: str
+    port_mappings: tuple[PortMapping, ...] = ()
+    user: str | None = None
+    privileged: bool | None = None
+    log_driver: str | None = None
+    environment_count: int = 0
+    secrets_count: int = 0
+
+
+@dataclass(frozen=True)
+class TaskDefinition:
+    arn: str
+    family: str
+    revision: int
+    account: str
+    region: str
+    network_mode: str  # awsvpc | bridge | host | none
+    requires_compatibilities: tuple[str, ...] = ()
+    containers: tuple[ContainerDefinition, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkBinding:
+    container_name: str
+    container_port: int | None
+    host_port: int | None
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
+class Task:
+    arn: str
+    cluster_arn: str
+    account: str
+    region: str
+    task_definition_arn: str
+    last_status: str
+    desired_status: str
+    launch_type: str | None
+    container_instance_arn: str | None
+    group: str | None
+    started_by: str | None
+    availability_zone: str | None = None
+    eni_attachments: tuple[Attachment, ...] = ()
+    network_bindings: tuple[NetworkBinding, ...] = ()
+
+    @property
+    def eni_ids(self) -> tuple[str, ...]:
+        ids = (a.detail("networkInterfaceId") for a in self.eni_attachments)
+        return tuple(i for i in ids if i)
+
+    @property
+    def subnet_ids(self) -> tuple[str, ...]:
+        ids = (a.detail("subnetId") for a in self.eni_attachments)
+        return tuple(i for i in ids if i)
+
+
+@dataclass(frozen=True)
+class Ec2Instance:
+    instance_id: str
+    account: str
+    region: str
+    instance_type: str
+    state: str
+    subnet_id: str | None
+    vpc_id: str | None
+    instance_profile_arn: str | None
+    primary_eni_id: str | None
+    security_group_ids: tuple[str, ...] = ()
+    launch_time: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceProfile:
+    arn: str
+    account: str
+    role_arns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InstanceTypeInfo:
+    instance_type: str
+    region: str
+    max_enis: int
+    ipv4_per_eni: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountSetting:
+    """`awsvpcTrunking` as ECS reports it, effective for `principal_arn` (None: for the caller)."""
+
+    account: str
+    region: str
+    name: str
+    value: str
+    principal_arn: str | None
+    asked_for: str | None  # the principal we asked about; None = the caller / account default
+
+
+@dataclass(frozen=True)
+class NetworkInterface:
+    eni_id: str
+    account: str
+    region: str
+    subnet_id: str | None
+    vpc_id: str | None
+    availability_zone: str | None
+    interface_type: str
+    status: str
+    description: str = ""
+    requester_managed: bool = False
+    requester_id: str | None = None
+    private_ips: tuple[str, ...] = ()
+    ipv6_count: int = 0
+    security_group_ids: tuple[str, ...] = ()
+    attached_instance_id: str | None = None
+    device_index: int | None = None
+    public_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class Subnet:
+    subnet_id: str
+    account: str
+    region: str
+    vpc_id: str
+    availability_zone: str
+    cidr: str | None  # None for IPv6-only subnets
+    available_ips: int
+    ipv6_cidrs: tuple[str, ...] = ()
+    map_public_ip_on_launch: bool = False
+
+
+@dataclass(frozen=True)
+class Vpc:
+    vpc_id: str
+    account: str
+    region: str
+    cidrs: tuple[str, ...] = ()
+    ipv6_cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SecurityGroupRule:
+    """One inbound or outbound permission for one source (AWS groups several in one entry)."""
+
+    protocol: str  # "tcp", "udp", "icmp", "-1" (all) or a protocol number
+    from_port: int | None
+    to_port: int | None
+    cidr: str | None = None  # IPv4 or IPv6 CIDR
+    group_id: str | None = None
+    group_owner: str | None = None
+    prefix_list_id: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    group_id: str
+    account: str
+    region: str
+    name: str
+    vpc_id: str | None
+    ingress: tuple[SecurityGroupRule, ...] = ()
+    egress: tuple[SecurityGroupRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    destination: str  # CIDR or prefix list id
+    target_type: str  # gateway | nat-gateway | transit-gateway | instance | network-interface | ...
+    target_id: str
+    state: str = "active"
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    route_table_id: str
+    account: str
+    region: str
+    vpc_id: str
+    main: bool
+    subnet_ids: tuple[str, ...] = ()
+    routes: tuple[Route, ...] = ()
+
+
+@dataclass(frozen=True)
+class VpcEndpoint:
+    endpoint_id: str
+    account: str
+    region: str
+    vpc_id: str
+    service_name: str
+    endpoint_type: str  # Interface | Gateway | GatewayLoadBalancer
+    state: str
+    route_table_ids: tuple[str, ...] = ()
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    private_dns_enabled: bool | None = None
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    arn: str
+    account: str
+    region: str
+    name: str
+    type: str
+    vpc_id: str | None
+    security_group_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TargetGroup:
+    arn: str
+    account: str
+    region: str
+    name: str
+    target_type: str  # instance | ip | lambda | alb
+    port: int | None
+    protocol: str | None
+    vpc_id: str | None
+    load_balancer_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScalableTarget:
+    """An application-auto-scaling target of an ECS service (`service/<cluster>/<service>`)."""
+
+    resource_id: str
+    account: str
+    region: str
+    min_capacity: int
+    max_capacity: int
+
+
+@dataclass(frozen=True)
+class Quota:
+    account: str
+    region: str
+    service_code: str
+    quota_code: str
+    value: float
+    source: str  # "service-quotas" | "default" (not readable: AWS's documented default used)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything collected in one audit, for every account and region it covered."""
+
+    generated_at: str
+    tool_version: str
+    accounts: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    cluster_filter: tuple[str, ...] = ()
+    coverage: tuple[Coverage, ...] = ()
+    clusters: tuple[Cluster, ...] = ()
+    container_instances: tuple[ContainerInstance, ...] = ()
+    services: tuple[Service, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    task_definitions: tuple[TaskDefinition, ...] = ()
+    ec2_instances: tuple[Ec2Instance, ...] = ()
+    instance_profiles: tuple[InstanceProfile, ...] = ()
+    instance_types: tuple[InstanceTypeInfo, ...] = ()
+    account_settings: tuple[AccountSetting, ...] = ()
+    network_interfaces: tuple[NetworkInterface, ...] = ()
+    subnets: tuple[Subnet, ...] = ()
+    vpcs: tuple[Vpc, ...] = ()
+    security_groups: tuple[SecurityGroup, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+    load_balancers: tuple[LoadBalancer, ...] = ()
+    target_groups: tuple[TargetGroup, ...] = ()
+    scalable_targets: tuple[ScalableTarget, ...] = ()
+    quotas: tuple[Quota, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)

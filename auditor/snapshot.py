@@ -1,0 +1,64 @@
+"""Save and load a Snapshot as JSON, losslessly: `load(save(s)) == s`.
+
+The encoding follows the dataclasses' type hints (`typed.decode`), so there is no per-class code to
+drift out of step: a dataclass becomes an object of its fields, a tuple a list, and loading
+rebuilds exactly the declared types. The file carries a schema version; a file of another version, or one that
+does not match the types, raises SnapshotError with one line saying why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import SnapshotError
+from auditor.model import Snapshot
+from auditor.typed import decode
+
+SCHEMA = "ecs-net-audit/snapshot/v1"
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Turn a model object (dataclasses, tuples, dicts, scalars) into plain JSON values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, tuple | list):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    return obj
+
+
+def dumps(snapshot: Snapshot) -> str:
+    """The snapshot as a JSON document with its schema version."""
+    return json.dumps({"schema": SCHEMA, "snapshot": to_jsonable(snapshot)}, indent=1)
+
+
+def loads(text: str) -> Snapshot:
+    """Parse a snapshot document; SnapshotError if it is not one this version reads."""
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise SnapshotError(f"not a valid JSON snapshot: {exc}") from None
+    if not isinstance(doc, dict) or "schema" not in doc:
+        raise SnapshotError("not an ecs-net-audit snapshot: no 'schema' field")
+    schema = doc["schema"]
+    if schema != SCHEMA:
+        raise SnapshotError(f"snapshot schema {schema!r} is not supported (this version reads {SCHEMA!r})")
+    if set(doc) != {"schema", "snapshot"}:
+        raise SnapshotError("snapshot document has unexpected top-level keys")
+    try:
+        return decode(Snapshot, doc["snapshot"], SnapshotError, "snapshot field")  # type: ignore[no-any-return]
+    except RecursionError:
+        raise SnapshotError("snapshot is nested too deeply") from None
+
+
+def load(path: str | Path) -> Snapshot:
+    """Read a snapshot file; SnapshotError (one line) if it cannot be read or parsed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
+    return loads(text)

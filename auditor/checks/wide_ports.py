@@ -36,7 +36,11 @@ SEVERITY_BY_SOURCE = {
     "internet": "critical", "public-cidr": "high", "private-cidr": "medium", "vpc-cidr": "low",
     "security-group": "low", "self": "low", "prefix-list": "low", "load-balancer-sg": "info",
 }
-_SHARED = (ipaddress.ip_network("100.64.0.0/10"),)  # carrier-grade NAT: not public
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
+    "100.64.0.0/10",  # carrier-grade NAT (RFC 6598), used for secondary VPC CIDRs
+    "fc00::/7",  # IPv6 unique local
+))
 
 
 def port_span(rule: SecurityGroupRule) -> tuple[int, int] | None:
@@ -71,7 +75,7 @@ def classify_source(rule: SecurityGroupRule, group: SecurityGroup, inv: Inventor
         vpc_net = ipaddress.ip_network(cidr, strict=False)
         if vpc_net.version == network.version and network.subnet_of(vpc_net):  # type: ignore[arg-type]
             return "vpc-cidr"
-    if network.is_private or any(network.version == 4 and network.subnet_of(s) for s in _SHARED):  # type: ignore[arg-type]
+    if any(p.version == network.version and network.subnet_of(p) for p in PRIVATE_RANGES):  # type: ignore[arg-type]
         return "private-cidr"
     return "public-cidr"
 

@@ -20,14 +20,30 @@ import botocore.exceptions
 
 from auditor.model import Coverage
 
-DENIED_CODES = frozenset({
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
-    "AuthorizationError", "Forbidden", "ForbiddenException", "NotAuthorized",
-})
-CREDENTIAL_CODES = frozenset({
-    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
-    "AuthFailure", "SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestExpired",
-})
+DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "AuthorizationError",
+        "Forbidden",
+        "ForbiddenException",
+        "NotAuthorized",
+    }
+)
+CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "AuthFailure",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId",
+        "RequestExpired",
+    }
+)
 
 
 class ApiFailure(Exception):
@@ -43,8 +59,14 @@ class ApiFailure(Exception):
 class Clients:
     """botocore clients, one per (service, region), shared by every caller."""
 
-    def __init__(self, session: boto3.session.Session, endpoint_url: str | None = None,
-                 retry_mode: str = "adaptive", max_attempts: int = 10, max_pool: int = 10):
+    def __init__(
+        self,
+        session: boto3.session.Session,
+        endpoint_url: str | None = None,
+        retry_mode: str = "adaptive",
+        max_attempts: int = 10,
+        max_pool: int = 10,
+    ):
         self.session = session
         self.endpoint_url = endpoint_url
         self._config = botocore.config.Config(
@@ -81,8 +103,9 @@ def classify(exc: Exception) -> tuple[str, str]:
         code = str(error.get("Code", "Unknown"))
         message = str(error.get("Message", "")).splitlines()[0] if error.get("Message") else ""
         http = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        status = "denied" if code in DENIED_CODES or (http == 403 and code not in CREDENTIAL_CODES) \
-            else "error"
+        status = (
+            "denied" if code in DENIED_CODES or (http == 403 and code not in CREDENTIAL_CODES) else "error"
+        )
         return status, f"{code}: {message}"[:300]
     if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError):
         return "error", f"endpoint unreachable: {exc}"[:300]
@@ -167,7 +190,14 @@ class Recorder:
     def coverage(self) -> tuple[Coverage, ...]:
         with self._lock:
             return tuple(
-                Coverage(account=self.account, region=self.region, api=api, status=t.status,
-                         detail=t.detail, calls=t.calls, retries=t.retries)
+                Coverage(
+                    account=self.account,
+                    region=self.region,
+                    api=api,
+                    status=t.status,
+                    detail=t.detail,
+                    calls=t.calls,
+                    retries=t.retries,
+                )
                 for api, t in sorted(self._rows.items())
             )

@@ -80,7 +80,9 @@ def eni_task_capacity(instance_type: str | None, max_enis: int | None, trunk: bo
     return max_enis - 1 if max_enis is not None else None
 
 
-def _instance_row(inv: Inventory, ci: ContainerInstance, tasks_known: bool, enis_known: bool) -> InstanceCapacity:
+def _instance_row(
+    inv: Inventory, ci: ContainerInstance, tasks_known: bool, enis_known: bool
+) -> InstanceCapacity:
     instance_type = inv.instance_type_of(ci)
     type_info = inv.instance_types.get((ci.region, instance_type or ""))
     max_enis = type_info.max_enis if type_info else None
@@ -92,18 +94,32 @@ def _instance_row(inv: Inventory, ci: ContainerInstance, tasks_known: bool, enis
     if enis_known and ci.ec2_instance_id:
         ec2 = inv.ec2_for(ci)
         primary = ec2.primary_eni_id if ec2 else None
-        extra = sum(1 for e in inv.enis_by_instance.get(ci.ec2_instance_id, [])
-                    if e.device_index != 0 and e.eni_id != primary and e.interface_type != "trunk"
-                    and e.eni_id not in inv.task_eni_ids)
+        extra = sum(
+            1
+            for e in inv.enis_by_instance.get(ci.ec2_instance_id, [])
+            if e.device_index != 0
+            and e.eni_id != primary
+            and e.interface_type != "trunk"
+            and e.eni_id not in inv.task_eni_ids
+        )
     awsvpc_tasks = awsvpc if tasks_known else None
     headroom = None
     if capacity is not None and awsvpc_tasks is not None and extra is not None:
         headroom = capacity - awsvpc_tasks - extra
     return InstanceCapacity(
-        account=ci.account, region=ci.region, cluster=inv.cluster_name(ci.cluster_arn),
-        container_instance_arn=ci.arn, instance_id=ci.ec2_instance_id, instance_type=instance_type,
-        max_enis=max_enis, trunking="on" if trunk else "off", eni_task_capacity=capacity,
-        awsvpc_tasks=awsvpc_tasks, extra_enis=extra, headroom=headroom)
+        account=ci.account,
+        region=ci.region,
+        cluster=inv.cluster_name(ci.cluster_arn),
+        container_instance_arn=ci.arn,
+        instance_id=ci.ec2_instance_id,
+        instance_type=instance_type,
+        max_enis=max_enis,
+        trunking="on" if trunk else "off",
+        eni_task_capacity=capacity,
+        awsvpc_tasks=awsvpc_tasks,
+        extra_enis=extra,
+        headroom=headroom,
+    )
 
 
 def instance_capacity(snapshot: Snapshot) -> list[InstanceCapacity]:
@@ -112,7 +128,9 @@ def instance_capacity(snapshot: Snapshot) -> list[InstanceCapacity]:
     rows = []
     for ci in snapshot.container_instances:
         tasks_known = not inv.missing(ci.account, ci.region, "ecs:ListTasks", "ecs:DescribeTasks")
-        enis_known = not inv.missing(ci.account, ci.region, "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances")
+        enis_known = not inv.missing(
+            ci.account, ci.region, "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances"
+        )
         rows.append(_instance_row(inv, ci, tasks_known, enis_known))
     return rows
 
@@ -152,9 +170,14 @@ def subnet_capacity(snapshot: Snapshot) -> list[SubnetCapacity]:
     used = ecs_subnet_ids(snapshot)
     # Addresses held by task ENIs, per subnet: the ENI's addresses where collected, else 1 per attachment.
     held = pd.DataFrame(
-        [{"subnet_id": sid, "eni_id": eni_id} for t in snapshot.tasks for a in t.eni_attachments
-         if (sid := a.detail("subnetId")) and (eni_id := a.detail("networkInterfaceId"))],
-        columns=["subnet_id", "eni_id"])
+        [
+            {"subnet_id": sid, "eni_id": eni_id}
+            for t in snapshot.tasks
+            for a in t.eni_attachments
+            if (sid := a.detail("subnetId")) and (eni_id := a.detail("networkInterfaceId"))
+        ],
+        columns=["subnet_id", "eni_id"],
+    )
     held["ips"] = [max(1, len(inv.enis[e].private_ips)) if e in inv.enis else 1 for e in held["eni_id"]]
     ecs_ips = held.drop_duplicates("eni_id").groupby("subnet_id")["ips"].sum().to_dict()
     demand = subnet_demand(snapshot)
@@ -164,10 +187,19 @@ def subnet_capacity(snapshot: Snapshot) -> list[SubnetCapacity]:
         if subnet is None:
             continue
         projected = int(demand.get(subnet_id, 0))
-        rows.append(SubnetCapacity(
-            account=subnet.account, region=subnet.region, subnet_id=subnet_id, vpc_id=subnet.vpc_id,
-            availability_zone=subnet.availability_zone, cidr=subnet.cidr,
-            usable=usable_addresses(subnet.cidr), available=max(0, subnet.available_ips),
-            ecs_ips=int(ecs_ips.get(subnet_id, 0)), projected_demand=projected,
-            projected_free=max(0, subnet.available_ips) - projected))
+        rows.append(
+            SubnetCapacity(
+                account=subnet.account,
+                region=subnet.region,
+                subnet_id=subnet_id,
+                vpc_id=subnet.vpc_id,
+                availability_zone=subnet.availability_zone,
+                cidr=subnet.cidr,
+                usable=usable_addresses(subnet.cidr),
+                available=max(0, subnet.available_ips),
+                ecs_ips=int(ecs_ips.get(subnet_id, 0)),
+                projected_demand=projected,
+                projected_free=max(0, subnet.available_ips) - projected,
+            )
+        )
     return rows

@@ -36,8 +36,12 @@ def _comma_list(values: Sequence[str] | None) -> tuple[str, ...]:
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under ./reports/)")
     parser.add_argument("--format", metavar="LIST", help="comma list of html,json,csv (default: all)")
-    parser.add_argument("--fail-on", metavar="SEVERITY", choices=SEVERITIES,
-                        help="exit 1 when a finding is at or above this severity")
+    parser.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        choices=SEVERITIES,
+        help="exit 1 when a finding is at or above this severity",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,11 +103,15 @@ def _finish(result: AuditResult, config: Config, kind: str, quiet: bool) -> int:
         counts = {s: sum(1 for f in result.findings if f.severity == s) for s in SEVERITIES}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items())
         gaps = [c for c in result.snapshot.coverage if c.status != "ok"]
-        print(f"{len(result.findings)} findings ({summary}); {len(result.instances)} container instances, "
-              f"{len(result.subnets)} ECS subnets")
+        print(
+            f"{len(result.findings)} findings ({summary}); {len(result.instances)} container instances, "
+            f"{len(result.subnets)} ECS subnets"
+        )
         if gaps:
-            print(f"INCOMPLETE: {len(gaps)} API/region pairs not collected "
-                  f"({', '.join(sorted({f'{c.api} {c.status}' for c in gaps})[:5])})")
+            print(
+                f"INCOMPLETE: {len(gaps)} API/region pairs not collected "
+                f"({', '.join(sorted({f'{c.api} {c.status}' for c in gaps})[:5])})"
+            )
         for path in paths:
             print(f"wrote {path}")
     fail_on = config.output.fail_on
@@ -118,15 +126,26 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from auditor.collect import collect, enabled_regions
 
     regions = tuple(check_region(r) for r in _comma_list(args.region))
-    config = _config(args, regions=regions, clusters=_comma_list(args.cluster), profile=args.profile,
-                     endpoint_url=args.endpoint_url)
+    config = _config(
+        args,
+        regions=regions,
+        clusters=_comma_list(args.cluster),
+        profile=args.profile,
+        endpoint_url=args.endpoint_url,
+    )
     try:
         session = boto3.session.Session(profile_name=config.scan.profile)
     except botocore.exceptions.ProfileNotFound:
-        raise CollectError(f"AWS profile {config.scan.profile!r} not found in ~/.aws/config or "
-                           "~/.aws/credentials: check --profile / AWS_PROFILE") from None
-    clients = Clients(session, endpoint_url=config.scan.endpoint_url, retry_mode=config.scan.retry_mode,
-                      max_attempts=config.scan.max_attempts)
+        raise CollectError(
+            f"AWS profile {config.scan.profile!r} not found in ~/.aws/config or "
+            "~/.aws/credentials: check --profile / AWS_PROFILE"
+        ) from None
+    clients = Clients(
+        session,
+        endpoint_url=config.scan.endpoint_url,
+        retry_mode=config.scan.retry_mode,
+        max_attempts=config.scan.max_attempts,
+    )
     regions = config.scan.regions
     if args.all_regions:
         regions = enabled_regions(clients, session.region_name or "us-east-1")
@@ -157,8 +176,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 def policy_document() -> dict[str, Any]:
     from auditor.collect import PERMISSIONS
 
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "EcsNetAuditReadOnly", "Effect": "Allow", "Action": list(PERMISSIONS), "Resource": "*"}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "EcsNetAuditReadOnly", "Effect": "Allow", "Action": list(PERMISSIONS), "Resource": "*"}
+        ],
+    }
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
@@ -180,4 +203,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-

@@ -62,8 +62,9 @@ def validate(config: Config) -> Config:
     for region in config.scan.regions:
         check_region(region)
     if config.scan.retry_mode not in RETRY_MODES:
-        raise ConfigError(f"scan.retry_mode must be one of {', '.join(RETRY_MODES)}, "
-                          f"got {config.scan.retry_mode!r}")
+        raise ConfigError(
+            f"scan.retry_mode must be one of {', '.join(RETRY_MODES)}, got {config.scan.retry_mode!r}"
+        )
     if not 1 <= config.scan.max_attempts <= 50:
         raise ConfigError("scan.max_attempts must be between 1 and 50")
     t = config.thresholds
@@ -129,5 +130,6 @@ def with_overrides(config: Config, **overrides: Any) -> Config:
     unknown = set(overrides) - scan_keys - output_keys
     if unknown:  # pragma: no cover - a programming error, not user input
         raise TypeError(f"unknown override {sorted(unknown)}")
-    return validate(replace(config, scan=replace(config.scan, **scan),
-                            output=replace(config.output, **output)))
+    return validate(
+        replace(config, scan=replace(config.scan, **scan), output=replace(config.output, **output))
+    )

@@ -62,12 +62,27 @@ class Finding:
         }
 
 
-def unknown(check: str, account: str, region: str, resource_type: str, resource_id: str,
-            cluster: str | None, title: str, missing: list[str], sub_key: str = "") -> Finding:
+def unknown(
+    check: str,
+    account: str,
+    region: str,
+    resource_type: str,
+    resource_id: str,
+    cluster: str | None,
+    title: str,
+    missing: list[str],
+    sub_key: str = "",
+) -> Finding:
     """An info finding that says a verdict could not be reached because data was not collected."""
     return Finding(
-        check=check, severity="info", account=account, region=region,
-        resource_type=resource_type, resource_id=resource_id, cluster=cluster, title=title,
+        check=check,
+        severity="info",
+        account=account,
+        region=region,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        cluster=cluster,
+        title=title,
         detail={"unknown": True, "missing": missing},
         recommendation="Grant the read permissions listed by `ecs-net-audit policy` "
         f"({', '.join(missing)}) and run the audit again.",

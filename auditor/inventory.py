@@ -60,7 +60,8 @@ class Inventory:
         self.target_groups = {t.arn: t for t in s.target_groups}
         self.load_balancers = {lb.arn: lb for lb in s.load_balancers}
         self.scalable_targets: dict[tuple[str, str, str], ScalableTarget] = {
-            (t.account, t.region, t.resource_id): t for t in s.scalable_targets}
+            (t.account, t.region, t.resource_id): t for t in s.scalable_targets
+        }
         self._coverage = {(c.account, c.region, c.api): c for c in s.coverage}
 
     @classmethod
@@ -124,7 +125,8 @@ class Inventory:
         if service.launch_type:
             return service.launch_type == "FARGATE"
         return bool(service.capacity_providers) and all(
-            p in FARGATE_PROVIDERS for p in service.capacity_providers)
+            p in FARGATE_PROVIDERS for p in service.capacity_providers
+        )
 
     def is_awsvpc(self, service: Service) -> bool | None:
         """awsvpc services carry an awsvpcConfiguration; else ask the task definition."""
@@ -136,23 +138,38 @@ class Inventory:
     def peak(self, service: Service) -> Peak:
         """`ceil(max(desired, auto-scaling max) × maximumPercent / 100)` (CONTRACT.md)."""
         target = self.scalable_targets.get(
-            (service.account, service.region, f"service/{self.cluster_name(service.cluster_arn)}/{service.name}"))
+            (
+                service.account,
+                service.region,
+                f"service/{self.cluster_name(service.cluster_arn)}/{service.name}",
+            )
+        )
         base = max(service.desired_count, target.max_capacity if target else 0)
         percent = service.maximum_percent if service.maximum_percent is not None else DEFAULT_MAXIMUM_PERCENT
-        autoscaling_known = not self.missing(service.account, service.region,
-                                             "application-autoscaling:DescribeScalableTargets")
-        return Peak(tasks=math.ceil(base * percent / 100), base=base, maximum_percent=percent,
-                    maximum_percent_known=service.maximum_percent is not None,
-                    autoscaling_known=autoscaling_known)
+        autoscaling_known = not self.missing(
+            service.account, service.region, "application-autoscaling:DescribeScalableTargets"
+        )
+        return Peak(
+            tasks=math.ceil(base * percent / 100),
+            base=base,
+            maximum_percent=percent,
+            maximum_percent_known=service.maximum_percent is not None,
+            autoscaling_known=autoscaling_known,
+        )
 
     @cached_property
     def clusters_with_awsvpc_ec2(self) -> frozenset[str]:
         """Clusters that run (or have services for) awsvpc tasks on EC2 container instances."""
-        arns = {t.cluster_arn for t in self.snapshot.tasks
-                if t.container_instance_arn and t.launch_type != "FARGATE"
-                and (t.eni_attachments or self.network_mode(t.task_definition_arn) == "awsvpc")}
-        arns |= {s.cluster_arn for s in self.snapshot.services
-                 if self.is_awsvpc(s) and not self.is_fargate(s)}
+        arns = {
+            t.cluster_arn
+            for t in self.snapshot.tasks
+            if t.container_instance_arn
+            and t.launch_type != "FARGATE"
+            and (t.eni_attachments or self.network_mode(t.task_definition_arn) == "awsvpc")
+        }
+        arns |= {
+            s.cluster_arn for s in self.snapshot.services if self.is_awsvpc(s) and not self.is_fargate(s)
+        }
         return frozenset(arns)
 
     # ------------------------------------------------------------ instances
@@ -177,7 +194,9 @@ class Inventory:
         """A trunk ENI: the `ecs.awsvpc-trunk-id` attribute, or an attached ENI of type trunk."""
         if ci.attribute("ecs.awsvpc-trunk-id"):
             return True
-        return any(e.interface_type == "trunk" for e in self.enis_by_instance.get(ci.ec2_instance_id or "", []))
+        return any(
+            e.interface_type == "trunk" for e in self.enis_by_instance.get(ci.ec2_instance_id or "", [])
+        )
 
     def role_arns_of(self, ci: ContainerInstance) -> tuple[str, ...] | None:
         """The IAM roles of the instance's profile; None when that could not be resolved."""

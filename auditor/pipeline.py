@@ -32,14 +32,18 @@ class AuditResult:
 
 def analyse(snapshot: Snapshot, config: Config) -> AuditResult:
     """Run every check and build the capacity tables. Pure: no AWS call."""
-    return AuditResult(snapshot=snapshot, findings=tuple(run_checks(snapshot, config)),
-                       instances=tuple(instance_capacity(snapshot)), subnets=tuple(subnet_capacity(snapshot)))
+    return AuditResult(
+        snapshot=snapshot,
+        findings=tuple(run_checks(snapshot, config)),
+        instances=tuple(instance_capacity(snapshot)),
+        subnets=tuple(subnet_capacity(snapshot)),
+    )
 
 
 def write_reports(result: AuditResult, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
     """Render every format in memory first, then write each file atomically."""
-    from auditor.report import render_all
     from auditor.fileio import write_atomic
+    from auditor.report import render_all
 
     rendered = render_all(result, formats)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -47,13 +47,16 @@ def decode(tp: Any, value: Any, error: type[AuditorError], label: str, path: str
             return tuple(decode(args[0], v, error, label, f"{path}[{i}]") for i, v in enumerate(value))
         if len(args) != len(value):
             raise _fail(error, label, path, f"a list of {len(args)}", value)
-        return tuple(decode(a, v, error, label, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True)))
+        return tuple(
+            decode(a, v, error, label, f"{path}[{i}]")
+            for i, (a, v) in enumerate(zip(args, value, strict=True))
+        )
     if origin is dict:
         if not isinstance(value, dict):
             raise _fail(error, label, path, "an object", value)
         _, vt = typing.get_args(tp)
         return {k: decode(vt, v, error, label, f"{path}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise _fail(error, label, path, f"a {tp.__name__} object", value)
         hints = _hints(tp)
@@ -61,7 +64,9 @@ def decode(tp: Any, value: Any, error: type[AuditorError], label: str, path: str
         unknown = set(value) - names
         if unknown:
             raise error(f"{label} {path or '<root>'}: unknown key {sorted(unknown)[0]!r}")
-        kwargs = {k: decode(hints[k], v, error, label, f"{path}.{k}" if path else k) for k, v in value.items()}
+        kwargs = {
+            k: decode(hints[k], v, error, label, f"{path}.{k}" if path else k) for k, v in value.items()
+        }
         try:
             return tp(**kwargs)
         except TypeError as exc:

@@ -34,20 +34,23 @@ def test_example_documents_every_option_with_its_default():
     assert loaded.scan.retry_mode == defaults.scan.retry_mode
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[scan\n", "not valid TOML"),
-    ("[scan]\nregion = ['us-east-1']\n", "unknown key 'region'"),
-    ("[nope]\n", "unknown key 'nope'"),
-    ("[thresholds]\neni_utilization = 'high'\n", "expected a number"),
-    ("[thresholds]\neni_utilization = 1.5\n", "fraction"),
-    ("[thresholds]\nwide_port_min_ports = 0\n", "between 1 and 65536"),
-    ("[thresholds]\nsubnet_free_high = 0.5\nsubnet_free_medium = 0.2\n", "must not exceed"),
-    ("[scan]\nregions = ['mars-north-1x']\n", "unknown region"),
-    ("[scan]\nretry_mode = 'legacy'\n", "retry_mode"),
-    ("[output]\nformats = ['pdf']\n", "unknown format"),
-    ("[output]\nfail_on = 'urgent'\n", "unknown severity"),
-    ("[scan]\nclusters = 'prod'\n", "expected a list"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[scan\n", "not valid TOML"),
+        ("[scan]\nregion = ['us-east-1']\n", "unknown key 'region'"),
+        ("[nope]\n", "unknown key 'nope'"),
+        ("[thresholds]\neni_utilization = 'high'\n", "expected a number"),
+        ("[thresholds]\neni_utilization = 1.5\n", "fraction"),
+        ("[thresholds]\nwide_port_min_ports = 0\n", "between 1 and 65536"),
+        ("[thresholds]\nsubnet_free_high = 0.5\nsubnet_free_medium = 0.2\n", "must not exceed"),
+        ("[scan]\nregions = ['mars-north-1x']\n", "unknown region"),
+        ("[scan]\nretry_mode = 'legacy'\n", "retry_mode"),
+        ("[output]\nformats = ['pdf']\n", "unknown format"),
+        ("[output]\nfail_on = 'urgent'\n", "unknown severity"),
+        ("[scan]\nclusters = 'prod'\n", "expected a list"),
+    ],
+)
 def test_bad_config_is_a_one_line_error(tmp_path, text, message):
     path = tmp_path / "c.toml"
     path.write_text(text)
@@ -70,8 +73,10 @@ def test_overrides_win_and_are_validated():
         with_overrides(Config(), fail_on="urgent")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("html", ("html",)), ("json,csv", ("json", "csv")), (" CSV , json,csv", ("csv", "json"))])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("html", ("html",)), ("json,csv", ("json", "csv")), (" CSV , json,csv", ("csv", "json"))],
+)
 def test_parse_formats(value, expected):
     assert parse_formats(value) == expected
 

@@ -8,20 +8,23 @@ from auditor.capacity import eni_task_capacity
 from auditor.instance_facts import trunking_facts, trunking_table
 
 
-@pytest.mark.parametrize(("instance_type", "without", "with_trunk"), [
-    ("c5.large", 2, 10),
-    ("c5.xlarge", 3, 20),
-    ("c5.2xlarge", 3, 40),
-    ("m5.4xlarge", 7, 60),
-    ("m5.xlarge", 3, 20),
-    ("r5.large", 2, 10),
-    ("c6g.medium", 1, 4),
-    ("c5.24xlarge", 14, 120),
-    ("a1.medium", 1, 10),
-    ("t3.medium", 2, None),
-    ("c5.metal", 14, None),
-    ("a1.metal", 7, None),
-])
+@pytest.mark.parametrize(
+    ("instance_type", "without", "with_trunk"),
+    [
+        ("c5.large", 2, 10),
+        ("c5.xlarge", 3, 20),
+        ("c5.2xlarge", 3, 40),
+        ("m5.4xlarge", 7, 60),
+        ("m5.xlarge", 3, 20),
+        ("r5.large", 2, 10),
+        ("c6g.medium", 1, 4),
+        ("c5.24xlarge", 14, 120),
+        ("a1.medium", 1, 10),
+        ("t3.medium", 2, None),
+        ("c5.metal", 14, None),
+        ("a1.metal", 7, None),
+    ],
+)
 def test_documented_limits(instance_type, without, with_trunk):
     facts = trunking_facts(instance_type)
     assert facts is not None

@@ -45,15 +45,18 @@ def _doc():
     return json.loads(dumps(rich_snapshot()))
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d.update(schema="ecs-net-audit/snapshot/v99"), "not supported"),
-    (lambda d: d.pop("schema"), "no 'schema'"),
-    (lambda d: d["snapshot"]["clusters"][0].update(name=5), "clusters[0].name: expected a string"),
-    (lambda d: d["snapshot"]["subnets"][0].update(available_ips="many"), "expected a whole number"),
-    (lambda d: d["snapshot"]["subnets"][0].update(surprise=1), "unknown key 'surprise'"),
-    (lambda d: d["snapshot"]["tasks"][0].pop("arn"), "arn"),
-    (lambda d: d["snapshot"].update(tasks={}), "expected a list"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(schema="ecs-net-audit/snapshot/v99"), "not supported"),
+        (lambda d: d.pop("schema"), "no 'schema'"),
+        (lambda d: d["snapshot"]["clusters"][0].update(name=5), "clusters[0].name: expected a string"),
+        (lambda d: d["snapshot"]["subnets"][0].update(available_ips="many"), "expected a whole number"),
+        (lambda d: d["snapshot"]["subnets"][0].update(surprise=1), "unknown key 'surprise'"),
+        (lambda d: d["snapshot"]["tasks"][0].pop("arn"), "arn"),
+        (lambda d: d["snapshot"].update(tasks={}), "expected a list"),
+    ],
+)
 def test_hand_edited_snapshots_fail_with_one_line(mutate, message):
     doc = _doc()
     mutate(doc)
@@ -77,7 +80,8 @@ def test_truncated_and_missing_files(tmp_path):
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,34 +1,17 @@
 """The checks: pure functions `(snapshot, config) -> Iterator[Finding]`, one module per check id.
 
 The registry is the explicit tuple `CHECKS`; a test asserts that every module under this package
-is in it and that ids are unique. Nothing here imports boto3: analysis runs offline.
+is in it (but `base`, which holds the Check type) and that ids are unique. Nothing here imports
+boto3: analysis runs offline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-
+from auditor.checks import eni_headroom, eni_trunking, subnet_ips, wide_ports
+from auditor.checks.base import Check
 from auditor.config import Config
 from auditor.findings import Finding, severity_rank
 from auditor.model import Snapshot
-
-CheckFunction = Callable[[Snapshot, Config], Iterator[Finding]]
-
-
-@dataclass(frozen=True)
-class Check:
-    """A check's identity next to its logic: id, title, default severity, rationale (docstring)."""
-
-    id: str
-    title: str
-    severity: str
-    resource_types: tuple[str, ...]
-    run: CheckFunction
-    doc: str
-
-
-from auditor.checks import eni_headroom, eni_trunking, subnet_ips, wide_ports  # noqa: E402
 
 CHECKS: tuple[Check, ...] = (
     eni_headroom.CHECK,
@@ -41,5 +24,7 @@ CHECKS: tuple[Check, ...] = (
 def run_checks(snapshot: Snapshot, config: Config) -> list[Finding]:
     """Every check's findings, most severe first, then by check, region and resource."""
     findings = [f for check in CHECKS for f in check.run(snapshot, config)]
-    return sorted(findings, key=lambda f: (-severity_rank(f.severity), f.check, f.account, f.region,
-                                           f.resource_id, f.sub_key))
+    return sorted(
+        findings,
+        key=lambda f: (-severity_rank(f.severity), f.check, f.account, f.region, f.resource_id, f.sub_key),
+    )

@@ -23,43 +23,76 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.capacity import InstanceCapacity, instance_capacity
-from auditor.checks import Check
+from auditor.checks.base import Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.inventory import Inventory
 from auditor.model import Snapshot
 
 ID = "eni-headroom"
-TRUNK_ADVICE = ("Enable ENI trunking for the container-instance role (aws ecs put-account-setting "
-                "--name awsvpcTrunking --value enabled --principal-arn <role-arn>) and replace the "
-                "instances, choose an instance type with more ENIs, or add instances.")
+TRUNK_ADVICE = (
+    "Enable ENI trunking for the container-instance role (aws ecs put-account-setting "
+    "--name awsvpcTrunking --value enabled --principal-arn <role-arn>) and replace the "
+    "instances, choose an instance type with more ENIs, or add instances."
+)
 
 
 def _instance_findings(row: InstanceCapacity, inv: Inventory, config: Config) -> Iterator[Finding]:
-    detail = {"instance_type": row.instance_type, "trunking": row.trunking,
-              "eni_task_capacity": row.eni_task_capacity, "awsvpc_tasks": row.awsvpc_tasks,
-              "extra_enis": row.extra_enis, "headroom": row.headroom, "max_enis": row.max_enis}
-    where = dict(check=ID, account=row.account, region=row.region, resource_type="container-instance",
-                 resource_id=row.instance_id or row.container_instance_arn, cluster=row.cluster)
+    detail: dict[str, object] = {
+        "instance_type": row.instance_type,
+        "trunking": row.trunking,
+        "eni_task_capacity": row.eni_task_capacity,
+        "awsvpc_tasks": row.awsvpc_tasks,
+        "extra_enis": row.extra_enis,
+        "headroom": row.headroom,
+        "max_enis": row.max_enis,
+    }
+    where = dict(
+        check=ID,
+        account=row.account,
+        region=row.region,
+        resource_type="container-instance",
+        resource_id=row.instance_id or row.container_instance_arn,
+        cluster=row.cluster,
+    )
     if row.headroom is None:
-        missing = inv.missing(row.account, row.region, "ecs:ListTasks", "ecs:DescribeTasks",
-                              "ec2:DescribeInstances", "ec2:DescribeInstanceTypes",
-                              "ec2:DescribeNetworkInterfaces")
+        missing = inv.missing(
+            row.account,
+            row.region,
+            "ecs:ListTasks",
+            "ecs:DescribeTasks",
+            "ec2:DescribeInstances",
+            "ec2:DescribeInstanceTypes",
+            "ec2:DescribeNetworkInterfaces",
+        )
         if not missing:
-            missing = [f"the ECS trunk task limit of instance type {row.instance_type or 'unknown'}"
-                       if row.trunking == "on" else "ec2:DescribeInstanceTypes"]
+            missing = [
+                f"the ECS trunk task limit of instance type {row.instance_type or 'unknown'}"
+                if row.trunking == "on"
+                else "ec2:DescribeInstanceTypes"
+            ]
         yield unknown(title=f"awsvpc ENI headroom of {row.instance_id} is unknown", missing=missing, **where)
         return
     utilization = row.utilization or 0.0
     detail["utilization"] = round(utilization, 3)
     if row.headroom <= 0:
-        yield Finding(severity="high", detail=detail, recommendation=TRUNK_ADVICE, **where,
-                      title=f"{row.instance_id} ({row.instance_type}) has no free awsvpc ENI slot: "
-                            f"{row.awsvpc_tasks} tasks + {row.extra_enis} other ENIs of {row.eni_task_capacity}")
+        yield Finding(
+            severity="high",
+            detail=detail,
+            recommendation=TRUNK_ADVICE,
+            **where,
+            title=f"{row.instance_id} ({row.instance_type}) has no free awsvpc ENI slot: "
+            f"{row.awsvpc_tasks} tasks + {row.extra_enis} other ENIs of {row.eni_task_capacity}",
+        )
     elif utilization >= config.thresholds.eni_utilization:
-        yield Finding(severity="medium", detail=detail, recommendation=TRUNK_ADVICE, **where,
-                      title=f"{row.instance_id} ({row.instance_type}) uses {utilization:.0%} of its "
-                            f"awsvpc ENI slots ({row.headroom} left)")
+        yield Finding(
+            severity="medium",
+            detail=detail,
+            recommendation=TRUNK_ADVICE,
+            **where,
+            title=f"{row.instance_id} ({row.instance_type}) uses {utilization:.0%} of its "
+            f"awsvpc ENI slots ({row.headroom} left)",
+        )
 
 
 def _service_findings(snapshot: Snapshot, rows: list[InstanceCapacity], inv: Inventory) -> Iterator[Finding]:
@@ -74,14 +107,27 @@ def _service_findings(snapshot: Snapshot, rows: list[InstanceCapacity], inv: Inv
         else:
             free[ci.cluster_arn] += max(0, row.headroom)
     for service in snapshot.services:
-        if (inv.is_awsvpc(service) is not True or inv.is_fargate(service)
-                or service.scheduling_strategy == "DAEMON" or service.status != "ACTIVE"):
+        if (
+            inv.is_awsvpc(service) is not True
+            or inv.is_fargate(service)
+            or service.scheduling_strategy == "DAEMON"
+            or service.status != "ACTIVE"
+        ):
             continue
-        where = dict(check=ID, account=service.account, region=service.region, resource_type="service",
-                     resource_id=service.arn, cluster=inv.cluster_name(service.cluster_arn))
+        where = dict(
+            check=ID,
+            account=service.account,
+            region=service.region,
+            resource_type="service",
+            resource_id=service.arn,
+            cluster=inv.cluster_name(service.cluster_arn),
+        )
         if service.cluster_arn in unknown_clusters:
-            yield unknown(title=f"whether service {service.name} fits its cluster's ENI slots is unknown",
-                          missing=["the ENI headroom of some of the cluster's instances"], **where)
+            yield unknown(
+                title=f"whether service {service.name} fits its cluster's ENI slots is unknown",
+                missing=["the ENI headroom of some of the cluster's instances"],
+                **where,
+            )
             continue
         peak = inv.peak(service)
         running = len(inv.service_tasks(service))
@@ -90,17 +136,25 @@ def _service_findings(snapshot: Snapshot, rows: list[InstanceCapacity], inv: Inv
         if shortfall <= 0:
             continue
         steady_shortfall = peak.base - running - headroom
-        detail = {"peak_tasks": peak.tasks, "running_tasks": running, "cluster_headroom": headroom,
-                  "shortfall": shortfall, "desired_count": service.desired_count,
-                  "maximum_percent": peak.maximum_percent,
-                  "maximum_percent_known": peak.maximum_percent_known,
-                  "autoscaling_known": peak.autoscaling_known}
+        detail = {
+            "peak_tasks": peak.tasks,
+            "running_tasks": running,
+            "cluster_headroom": headroom,
+            "shortfall": shortfall,
+            "desired_count": service.desired_count,
+            "maximum_percent": peak.maximum_percent,
+            "maximum_percent_known": peak.maximum_percent_known,
+            "autoscaling_known": peak.autoscaling_known,
+        }
         yield Finding(
-            severity="high" if steady_shortfall > 0 else "medium", detail=detail, **where,
+            severity="high" if steady_shortfall > 0 else "medium",
+            detail=detail,
+            **where,
             title=f"service {service.name} needs {peak.tasks - running} more awsvpc ENI slots at its peak; "
-                  f"its cluster has {headroom} free ({shortfall} short)",
+            f"its cluster has {headroom} free ({shortfall} short)",
             recommendation="Add container instances or ENI capacity before the next deployment or scale-out: "
-                           + TRUNK_ADVICE)
+            + TRUNK_ADVICE,
+        )
 
 
 def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
@@ -114,5 +168,11 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
     yield from _service_findings(snapshot, rows, inv)
 
 
-CHECK = Check(id=ID, title="awsvpc ENI slots per container instance and per service peak",
-              severity="high", resource_types=("container-instance", "service"), run=run, doc=__doc__ or "")
+CHECK = Check(
+    id=ID,
+    title="awsvpc ENI slots per container instance and per service peak",
+    severity="high",
+    resource_types=("container-instance", "service"),
+    run=run,
+    doc=__doc__ or "",
+)

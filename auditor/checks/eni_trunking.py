@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.capacity import InstanceCapacity, instance_capacity
-from auditor.checks import Check
+from auditor.checks.base import Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.instance_facts import trunking_facts
@@ -42,8 +42,11 @@ def effective_setting(inv: Inventory, ci: ContainerInstance) -> str:
     roles = inv.role_arns_of(ci)
     if not roles:
         return "unknown"
-    values = {s.value for s in inv.snapshot.account_settings
-              if s.account == ci.account and s.region == ci.region and s.asked_for in roles}
+    values = {
+        s.value
+        for s in inv.snapshot.account_settings
+        if s.account == ci.account and s.region == ci.region and s.asked_for in roles
+    }
     if not values:
         return "disabled"  # AWS answers every effective-setting query; no answer: never enabled
     return "enabled" if values == {"enabled"} else "disabled"
@@ -55,52 +58,81 @@ def _findings_for(row: InstanceCapacity, inv: Inventory, config: Config) -> Iter
     setting = effective_setting(inv, ci)
     trunk = row.trunking == "on"
     without = row.max_enis - 1 if row.max_enis is not None else (facts.tasks_without_trunk if facts else None)
-    detail = {"setting": setting, "instance_type": row.instance_type,
-              "type_supports_trunking": facts.trunking_supported if facts else None,
-              "trunk_attached": trunk, "capacity_without_trunk": without,
-              "capacity_with_trunk": facts.tasks_with_trunk if facts else None,
-              "awsvpc_tasks": row.awsvpc_tasks, "role_arns": list(inv.role_arns_of(ci) or ())}
-    where = dict(check=ID, account=ci.account, region=ci.region, resource_type="container-instance",
-                 resource_id=row.instance_id or ci.arn, cluster=row.cluster)
+    detail = {
+        "setting": setting,
+        "instance_type": row.instance_type,
+        "type_supports_trunking": facts.trunking_supported if facts else None,
+        "trunk_attached": trunk,
+        "capacity_without_trunk": without,
+        "capacity_with_trunk": facts.tasks_with_trunk if facts else None,
+        "awsvpc_tasks": row.awsvpc_tasks,
+        "role_arns": list(inv.role_arns_of(ci) or ()),
+    }
+    where = dict(
+        check=ID,
+        account=ci.account,
+        region=ci.region,
+        resource_type="container-instance",
+        resource_id=row.instance_id or ci.arn,
+        cluster=row.cluster,
+    )
     if facts is None:
-        yield unknown(title=f"whether {row.instance_type} supports ENI trunking is unknown",
-                      missing=[f"instance type {row.instance_type} in the ECS trunking table"], **where)
+        yield unknown(
+            title=f"whether {row.instance_type} supports ENI trunking is unknown",
+            missing=[f"instance type {row.instance_type} in the ECS trunking table"],
+            **where,
+        )
         return
     if not facts.trunking_supported:
-        yield Finding(severity="low", detail=detail, **where,
-                      title=f"{row.instance_id} is a {row.instance_type}, which does not support ENI trunking: "
-                            f"{without} awsvpc tasks at most",
-                      recommendation="Move awsvpc workloads to a type that supports trunking (most Nitro "
-                                     "types, e.g. c5/m5/r5 and newer) or to Fargate.")
+        yield Finding(
+            severity="low",
+            detail=detail,
+            **where,
+            title=f"{row.instance_id} is a {row.instance_type}, which does not support ENI trunking: "
+            f"{without} awsvpc tasks at most",
+            recommendation="Move awsvpc workloads to a type that supports trunking (most Nitro "
+            "types, e.g. c5/m5/r5 and newer) or to Fargate.",
+        )
         return
     if trunk:
         return
     if setting == "unknown":
-        yield unknown(title=f"awsvpcTrunking setting for {row.instance_id}'s role is unknown",
-                      missing=[SETTINGS_API if inv.missing(ci.account, ci.region, SETTINGS_API)
-                               else "the instance's IAM role (ec2:DescribeInstances, iam:GetInstanceProfile)"],
-                      **where)
+        yield unknown(
+            title=f"awsvpcTrunking setting for {row.instance_id}'s role is unknown",
+            missing=[
+                SETTINGS_API
+                if inv.missing(ci.account, ci.region, SETTINGS_API)
+                else "the instance's IAM role (ec2:DescribeInstances, iam:GetInstanceProfile)"
+            ],
+            **where,
+        )
         return
     change = f"{without} → {facts.tasks_with_trunk}"
     if setting == "enabled":
         out_of_slots = row.headroom is not None and row.headroom <= 0
         yield Finding(
-            severity="high" if out_of_slots else "medium", detail=detail, **where,
+            severity="high" if out_of_slots else "medium",
+            detail=detail,
+            **where,
             title=f"awsvpcTrunking is enabled but {row.instance_id} ({row.instance_type}) has no trunk ENI: "
-                  f"it holds {without} awsvpc tasks instead of {facts.tasks_with_trunk}",
-            recommendation="The instance registered before trunking was enabled for its role (or its agent is "
-                           "too old). Drain it (aws ecs update-container-instances-state --status DRAINING) and "
-                           f"replace it; new instances get a trunk ENI (capacity {change}).")
+            f"it holds {without} awsvpc tasks instead of {facts.tasks_with_trunk}",
+            recommendation="The instance registered before trunking was enabled for its role (or its agent "
+            "is too old). Drain it (aws ecs update-container-instances-state --status DRAINING) and "
+            f"replace it; new instances get a trunk ENI (capacity {change}).",
+        )
         return
     utilization = row.utilization
     if utilization is not None and utilization >= config.thresholds.eni_utilization:
         yield Finding(
-            severity="medium", detail=detail, **where,
+            severity="medium",
+            detail=detail,
+            **where,
             title=f"{row.instance_id} ({row.instance_type}) is at {utilization:.0%} of its awsvpc ENI limit "
-                  f"with trunking disabled; trunking would raise it {change}",
+            f"with trunking disabled; trunking would raise it {change}",
             recommendation="Enable trunking for the container-instance role: aws ecs put-account-setting "
-                           "--name awsvpcTrunking --value enabled --principal-arn <role-arn>, then replace "
-                           f"the instances (capacity {change} tasks each).")
+            "--name awsvpcTrunking --value enabled --principal-arn <role-arn>, then replace "
+            f"the instances (capacity {change} tasks each).",
+        )
 
 
 def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
@@ -113,11 +145,23 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
     regions = {(c.account, c.region) for c in snapshot.coverage if c.api == SETTINGS_API and c.status != "ok"}
     for account, region in sorted(regions):
         if any(inv.clusters.get(arn) and inv.clusters[arn].region == region for arn in awsvpc_clusters):
-            yield unknown(check=ID, account=account, region=region, resource_type="region",
-                          resource_id=region, cluster=None,
-                          title=f"the awsvpcTrunking setting in {region} could not be read",
-                          missing=[SETTINGS_API])
+            yield unknown(
+                check=ID,
+                account=account,
+                region=region,
+                resource_type="region",
+                resource_id=region,
+                cluster=None,
+                title=f"the awsvpcTrunking setting in {region} could not be read",
+                missing=[SETTINGS_API],
+            )
 
 
-CHECK = Check(id=ID, title="ENI trunking effective where awsvpc tasks need it", severity="medium",
-              resource_types=("container-instance", "region"), run=run, doc=__doc__ or "")
+CHECK = Check(
+    id=ID,
+    title="ENI trunking effective where awsvpc tasks need it",
+    severity="medium",
+    resource_types=("container-instance", "region"),
+    run=run,
+    doc=__doc__ or "",
+)

@@ -21,15 +21,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.capacity import SubnetCapacity, ecs_subnet_ids, subnet_capacity
-from auditor.checks import Check
+from auditor.checks.base import Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.inventory import Inventory
 from auditor.model import Snapshot
 
 ID = "subnet-ip-exhaustion"
-DEMAND_APIS = ("ecs:ListServices", "ecs:DescribeServices", "ecs:ListTasks", "ecs:DescribeTasks",
-               "application-autoscaling:DescribeScalableTargets")
+DEMAND_APIS = (
+    "ecs:ListServices",
+    "ecs:DescribeServices",
+    "ecs:ListTasks",
+    "ecs:DescribeTasks",
+    "application-autoscaling:DescribeScalableTargets",
+)
 
 
 def _severity(row: SubnetCapacity, config: Config) -> tuple[str, str] | None:
@@ -38,8 +43,10 @@ def _severity(row: SubnetCapacity, config: Config) -> tuple[str, str] | None:
     if row.available <= 0:
         return "critical", f"{row.subnet_id} has no free IP address left"
     if row.projected_free < 0:
-        return "high", (f"{row.subnet_id} will run out of IPs at peak: {row.projected_demand} more needed, "
-                        f"{row.available} free")
+        return "high", (
+            f"{row.subnet_id} will run out of IPs at peak: {row.projected_demand} more needed, "
+            f"{row.available} free"
+        )
     if free_share < config.thresholds.subnet_free_high:
         return "high", f"{row.subnet_id} has {row.available} of {usable} IPs free ({free_share:.0%})"
     if free_share < config.thresholds.subnet_free_medium:
@@ -63,22 +70,43 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
         partial = inv.missing(row.account, row.region, *DEMAND_APIS)
         if partial:
             detail["demand_incomplete"] = partial
-        yield Finding(check=ID, severity=severity, account=row.account, region=row.region,
-                      resource_type="subnet", resource_id=row.subnet_id, cluster=None, title=title,
-                      detail=detail,
-                      recommendation="Add larger subnets to the services' awsvpc configuration (use a "
-                                     "secondary VPC CIDR if the VPC is full), spread tasks over more subnets, "
-                                     "delete orphaned ENIs, or lower the deployment maximumPercent.")
+        yield Finding(
+            check=ID,
+            severity=severity,
+            account=row.account,
+            region=row.region,
+            resource_type="subnet",
+            resource_id=row.subnet_id,
+            cluster=None,
+            title=title,
+            detail=detail,
+            recommendation="Add larger subnets to the services' awsvpc configuration (use a "
+            "secondary VPC CIDR if the VPC is full), spread tasks over more subnets, "
+            "delete orphaned ENIs, or lower the deployment maximumPercent.",
+        )
     collected = {r.subnet_id for r in rows}
     users = {sid: (s.account, s.region) for s in snapshot.services for sid in s.subnets}
     users |= {sid: (t.account, t.region) for t in snapshot.tasks for sid in t.subnet_ids}
     for subnet_id in sorted(ecs_subnet_ids(snapshot) - collected - set(inv.subnets)):
         account, region = users.get(subnet_id, (snapshot.accounts[0] if snapshot.accounts else "", ""))
-        yield unknown(check=ID, account=account, region=region, resource_type="subnet",
-                      resource_id=subnet_id, cluster=None,
-                      title=f"free IPs of {subnet_id} are unknown",
-                      missing=inv.missing(account, region, "ec2:DescribeSubnets")
-                      or ["ec2:DescribeSubnets (subnet not returned)"])
+        yield unknown(
+            check=ID,
+            account=account,
+            region=region,
+            resource_type="subnet",
+            resource_id=subnet_id,
+            cluster=None,
+            title=f"free IPs of {subnet_id} are unknown",
+            missing=inv.missing(account, region, "ec2:DescribeSubnets")
+            or ["ec2:DescribeSubnets (subnet not returned)"],
+        )
 
-CHECK = Check(id=ID, title="Subnets running out of IPs for awsvpc tasks", severity="high",
-              resource_types=("subnet",), run=run, doc=__doc__ or "")
+
+CHECK = Check(
+    id=ID,
+    title="Subnets running out of IPs for awsvpc tasks",
+    severity="high",
+    resource_types=("subnet",),
+    run=run,
+    doc=__doc__ or "",
+)

@@ -24,7 +24,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
 
-from auditor.checks import Check
+from auditor.checks.base import Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.inventory import Inventory
@@ -33,14 +33,25 @@ from auditor.model import SecurityGroup, SecurityGroupRule, Service, Snapshot
 ID = "wide-port-range"
 EPHEMERAL = (32768, 65535)  # Linux ip_local_port_range start … ECS's classic 49153-65535 end
 SEVERITY_BY_SOURCE = {
-    "internet": "critical", "public-cidr": "high", "private-cidr": "medium", "vpc-cidr": "low",
-    "security-group": "low", "self": "low", "prefix-list": "low", "load-balancer-sg": "info",
+    "internet": "critical",
+    "public-cidr": "high",
+    "private-cidr": "medium",
+    "vpc-cidr": "low",
+    "security-group": "low",
+    "self": "low",
+    "prefix-list": "low",
+    "load-balancer-sg": "info",
 }
-PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
-    "100.64.0.0/10",  # carrier-grade NAT (RFC 6598), used for secondary VPC CIDRs
-    "fc00::/7",  # IPv6 unique local
-))
+PRIVATE_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",  # RFC 1918
+        "100.64.0.0/10",  # carrier-grade NAT (RFC 6598), used for secondary VPC CIDRs
+        "fc00::/7",  # IPv6 unique local
+    )
+)
 
 
 def port_span(rule: SecurityGroupRule) -> tuple[int, int] | None:
@@ -55,7 +66,9 @@ def port_span(rule: SecurityGroupRule) -> tuple[int, int] | None:
     return rule.from_port, rule.to_port
 
 
-def classify_source(rule: SecurityGroupRule, group: SecurityGroup, inv: Inventory, lb_groups: set[str]) -> str:
+def classify_source(
+    rule: SecurityGroupRule, group: SecurityGroup, inv: Inventory, lb_groups: set[str]
+) -> str:
     """One of the contract's `source_kind` values."""
     if rule.prefix_list_id:
         return "prefix-list"
@@ -89,8 +102,11 @@ def _dynamic_port_services(inv: Inventory, snapshot: Snapshot) -> dict[str, list
     out: dict[str, list[Service]] = defaultdict(list)
     for service in snapshot.services:
         td = inv.task_definitions.get(service.task_definition_arn or "")
-        if td and td.network_mode == "bridge" and any(
-                pm.host_port in (0, None) for c in td.containers for pm in c.port_mappings):
+        if (
+            td
+            and td.network_mode == "bridge"
+            and any(pm.host_port in (0, None) for c in td.containers for pm in c.port_mappings)
+        ):
             out[service.cluster_arn].append(service)
     return out
 
@@ -118,8 +134,8 @@ def _attachments(snapshot: Snapshot, inv: Inventory) -> dict[str, dict[str, set[
             out[g]["clusters"].add(ci.cluster_arn)
     for task in snapshot.tasks:
         for eni_id in task.eni_ids:
-            eni = inv.enis.get(eni_id)
-            for g in eni.security_group_ids if eni else ():
+            task_eni = inv.enis.get(eni_id)
+            for g in task_eni.security_group_ids if task_eni else ():
                 out[g]["attached_to"].add(eni_id)
                 out[g]["clusters"].add(task.cluster_arn)
     for service in snapshot.services:
@@ -138,14 +154,21 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
         if group is None:
             cluster = inv.clusters.get(next(iter(sorted(used["clusters"]))))
             if cluster:
-                yield unknown(check=ID, account=cluster.account, region=cluster.region,
-                              resource_type="security-group", resource_id=group_id, cluster=cluster.name,
-                              title=f"inbound rules of {group_id} are unknown",
-                              missing=inv.missing(cluster.account, cluster.region, "ec2:DescribeSecurityGroups")
-                              or ["ec2:DescribeSecurityGroups (group not returned)"])
+                yield unknown(
+                    check=ID,
+                    account=cluster.account,
+                    region=cluster.region,
+                    resource_type="security-group",
+                    resource_id=group_id,
+                    cluster=cluster.name,
+                    title=f"inbound rules of {group_id} are unknown",
+                    missing=inv.missing(cluster.account, cluster.region, "ec2:DescribeSecurityGroups")
+                    or ["ec2:DescribeSecurityGroups (group not returned)"],
+                )
             continue
-        services = sorted({s.name: s for c in used["clusters"] for s in dynamic.get(c, [])}.values(),
-                          key=lambda s: s.name)
+        services = sorted(
+            {s.name: s for c in used["clusters"] for s in dynamic.get(c, [])}.values(), key=lambda s: s.name
+        )
         for rule in group.ingress:
             span = port_span(rule)
             if span is None or span[1] - span[0] + 1 < config.thresholds.wide_port_min_ports:
@@ -153,40 +176,70 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
             yield _finding(group, rule, span, inv, lb_groups, used, services)
 
 
-def _finding(group: SecurityGroup, rule: SecurityGroupRule, span: tuple[int, int], inv: Inventory,
-             lb_groups: set[str], used: dict[str, set[str]], services: list[Service]) -> Finding:
+def _finding(
+    group: SecurityGroup,
+    rule: SecurityGroupRule,
+    span: tuple[int, int],
+    inv: Inventory,
+    lb_groups: set[str],
+    used: dict[str, set[str]],
+    services: list[Service],
+) -> Finding:
     kind = classify_source(rule, group, inv, lb_groups)
     count = span[1] - span[0] + 1
     source = _source_text(rule)
     suggested = sorted({g for s in services for g in _lb_groups_of(s, inv)})
     clusters = sorted(inv.cluster_name(c) for c in used["clusters"])
     detail = {
-        "group_id": group.group_id, "group_name": group.name, "protocol": rule.protocol,
-        "from_port": span[0], "to_port": span[1], "port_count": count, "source": source,
-        "source_kind": kind, "overlaps_ephemeral": span[0] <= EPHEMERAL[1] and span[1] >= EPHEMERAL[0],
-        "attached_to": sorted(used["attached_to"])[:50], "attached_count": len(used["attached_to"]),
-        "dynamic_port_services": [s.name for s in services], "load_balancer_groups": suggested,
+        "group_id": group.group_id,
+        "group_name": group.name,
+        "protocol": rule.protocol,
+        "from_port": span[0],
+        "to_port": span[1],
+        "port_count": count,
+        "source": source,
+        "source_kind": kind,
+        "overlaps_ephemeral": span[0] <= EPHEMERAL[1] and span[1] >= EPHEMERAL[0],
+        "attached_to": sorted(used["attached_to"])[:50],
+        "attached_count": len(used["attached_to"]),
+        "dynamic_port_services": [s.name for s in services],
+        "load_balancer_groups": suggested,
     }
     if kind == "load-balancer-sg":
-        recommendation = ("This is the recommended pattern for dynamic host ports; narrow it to tcp "
-                          f"{EPHEMERAL[0]}-{EPHEMERAL[1]} if it is wider.")
+        recommendation = (
+            "This is the recommended pattern for dynamic host ports; narrow it to tcp "
+            f"{EPHEMERAL[0]}-{EPHEMERAL[1]} if it is wider."
+        )
     else:
         lb = suggested[0] if suggested else "<load-balancer-sg>"
         recommendation = (
             f"Allow only the dynamic port range from the load balancer's group: aws ec2 "
             f"authorize-security-group-ingress --group-id {group.group_id} --ip-permissions "
             f"'IpProtocol=tcp,FromPort={EPHEMERAL[0]},ToPort={EPHEMERAL[1]},UserIdGroupPairs=[{{GroupId={lb}}}]'"
-            f", then revoke the rule for {source}.")
+            f", then revoke the rule for {source}."
+        )
     proto = "all protocols" if rule.protocol == "-1" else rule.protocol
     return Finding(
-        check=ID, severity=SEVERITY_BY_SOURCE[kind], account=group.account, region=group.region,
-        resource_type="security-group", resource_id=group.group_id,
+        check=ID,
+        severity=SEVERITY_BY_SOURCE[kind],
+        account=group.account,
+        region=group.region,
+        resource_type="security-group",
+        resource_id=group.group_id,
         cluster=clusters[0] if len(clusters) == 1 else None,
         title=f"{group.group_id} ({group.name}) opens {count} ports ({proto} {span[0]}-{span[1]}) to {source}"
-              f" [{kind}]",
-        detail=detail, recommendation=recommendation,
-        sub_key=f"{rule.protocol}:{span[0]}-{span[1]}:{source}")
+        f" [{kind}]",
+        detail=detail,
+        recommendation=recommendation,
+        sub_key=f"{rule.protocol}:{span[0]}-{span[1]}:{source}",
+    )
 
 
-CHECK = Check(id=ID, title="Wide port ranges open on ECS hosts and tasks", severity="critical",
-              resource_types=("security-group",), run=run, doc=__doc__ or "")
+CHECK = Check(
+    id=ID,
+    title="Wide port ranges open on ECS hosts and tasks",
+    severity="critical",
+    resource_types=("security-group",),
+    run=run,
+    doc=__doc__ or "",
+)

@@ -22,11 +22,12 @@ from auditor import __version__
 from auditor.aws import ApiFailure, Clients, Recorder, classify
 from auditor.collect import autoscaling, ec2, ecs, elbv2, iam, quotas
 from auditor.errors import CollectError
-from auditor.model import Coverage, Quota, Snapshot
+from auditor.model import Cluster, Coverage, Ec2Instance, InstanceProfile, Quota, Snapshot
 
 MODULES = (ecs, ec2, iam, elbv2, autoscaling, quotas)
-PERMISSIONS: tuple[str, ...] = tuple(sorted(
-    {p for m in MODULES for p in m.PERMISSIONS} | {"sts:GetCallerIdentity", "ec2:DescribeRegions"}))
+PERMISSIONS: tuple[str, ...] = tuple(
+    sorted({p for m in MODULES for p in m.PERMISSIONS} | {"sts:GetCallerIdentity", "ec2:DescribeRegions"})
+)
 
 T = TypeVar("T")
 
@@ -51,18 +52,26 @@ def _attempt(fn: Callable[..., T], *args: Any, default: T) -> T:
         return default
 
 
-def collect_region(clients: Clients, account: str, region: str,
-                   cluster_names: Sequence[str] = ()) -> RegionResult:
+def collect_region(
+    clients: Clients, account: str, region: str, cluster_names: Sequence[str] = ()
+) -> RegionResult:
     """Everything the checks need from one region."""
     rec = Recorder(clients, account, region)
     out = RegionResult(region=region)
 
+    clusters: list[Cluster] = []
     try:
         clusters = ecs.collect_clusters(rec, cluster_names)
     except ApiFailure as exc:
-        clusters = []
-        for api in ("ListContainerInstances", "DescribeContainerInstances", "ListServices",
-                    "DescribeServices", "ListTasks", "DescribeTasks", "DescribeTaskDefinition"):
+        for api in (
+            "ListContainerInstances",
+            "DescribeContainerInstances",
+            "ListServices",
+            "DescribeServices",
+            "ListTasks",
+            "DescribeTasks",
+            "DescribeTaskDefinition",
+        ):
             rec.skip(f"ecs:{api}", f"clusters unknown ({exc.status})")
     if cluster_names:
         found = {c.name for c in clusters} | {c.arn for c in clusters}
@@ -86,7 +95,7 @@ def collect_region(clients: Clients, account: str, region: str,
         out.add("task_definitions", _attempt(ecs.collect_task_definitions, rec, td_arns, default=[]))
 
     instance_ids = {ci.ec2_instance_id for ci in instances if ci.ec2_instance_id}
-    ec2_instances = []
+    ec2_instances: list[Ec2Instance] = []
     if instance_ids:
         try:
             ec2_instances = ec2.collect_instances(rec, instance_ids)
@@ -98,8 +107,9 @@ def collect_region(clients: Clients, account: str, region: str,
     if types:
         out.add("instance_types", _attempt(ec2.collect_instance_types, rec, types, default=[]))
     profiles = {i.instance_profile_arn for i in ec2_instances if i.instance_profile_arn}
-    instance_profiles = _attempt(iam.collect_instance_profiles, rec, profiles, default=[]) \
-        if profiles else []
+    instance_profiles: list[InstanceProfile] = []
+    if profiles:
+        instance_profiles = _attempt(iam.collect_instance_profiles, rec, profiles, default=[])
     out.add("instance_profiles", instance_profiles)
     roles = {r for p in instance_profiles for r in p.role_arns}
     out.add("account_settings", _attempt(ecs.collect_account_settings, rec, roles, default=[]))
@@ -117,8 +127,14 @@ def collect_region(clients: Clients, account: str, region: str,
     quota = _attempt(quotas.collect_eni_quota, rec, default=None)
     if quota is None:
         service_code, quota_code = quotas.ENI_QUOTA
-        quota = Quota(account=account, region=region, service_code=service_code, quota_code=quota_code,
-                      value=quotas.ENI_QUOTA_DEFAULT, source="default")
+        quota = Quota(
+            account=account,
+            region=region,
+            service_code=service_code,
+            quota_code=quota_code,
+            value=quotas.ENI_QUOTA_DEFAULT,
+            source="default",
+        )
     out.add("quotas", [quota])
 
     out.coverage = rec.coverage()
@@ -134,8 +150,7 @@ def identify(clients: Clients, region: str) -> str:
         raise CollectError(no_credentials_hint(clients)) from None
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         status, detail = classify(exc)
-        raise CollectError(f"cannot identify the account ({detail}); {credential_sources(clients)}") \
-            from None
+        raise CollectError(f"cannot identify the account ({detail}); {credential_sources(clients)}") from None
 
 
 def enabled_regions(clients: Clients, region: str) -> tuple[str, ...]:
@@ -151,8 +166,11 @@ def enabled_regions(clients: Clients, region: str) -> tuple[str, ...]:
 
 def credential_sources(clients: Clients) -> str:
     profile = clients.session.profile_name
-    env = [v for v in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL")
-           if os.environ.get(v)]
+    env = [
+        v
+        for v in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL")
+        if os.environ.get(v)
+    ]
     looked = f"profile {profile!r}" if profile and profile != "default" else "the default profile"
     where = f" and {', '.join(env)}" if env else ""
     endpoint = f" at endpoint {clients.endpoint_url}" if clients.endpoint_url else ""
@@ -160,12 +178,15 @@ def credential_sources(clients: Clients) -> str:
 
 
 def no_credentials_hint(clients: Clients) -> str:
-    return ("no AWS credentials found (" + credential_sources(clients) + "): set AWS_PROFILE or "
-            "pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
+    return (
+        "no AWS credentials found (" + credential_sources(clients) + "): set AWS_PROFILE or "
+        "pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    )
 
 
-def collect(clients: Clients, regions: Sequence[str], cluster_names: Sequence[str] = (),
-            now: datetime | None = None) -> Snapshot:
+def collect(
+    clients: Clients, regions: Sequence[str], cluster_names: Sequence[str] = (), now: datetime | None = None
+) -> Snapshot:
     """A Snapshot of every region, collected in parallel."""
     if not regions:
         raise CollectError("no region: pass --region or set AWS_DEFAULT_REGION / a profile region")
@@ -183,7 +204,12 @@ def collect(clients: Clients, regions: Sequence[str], cluster_names: Sequence[st
     extra = {k: v for r in results for k, v in r.extra.items()}
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Snapshot(
-        generated_at=stamp, tool_version=__version__, accounts=(account,), regions=tuple(regions),
-        cluster_filter=tuple(cluster_names), coverage=coverage, extra=extra,
+        generated_at=stamp,
+        tool_version=__version__,
+        accounts=(account,),
+        regions=tuple(regions),
+        cluster_filter=tuple(cluster_names),
+        coverage=coverage,
+        extra=extra,
         **{name: tuple(items) for name, items in fields.items()},
     )

@@ -10,13 +10,23 @@ PERMISSIONS = ("application-autoscaling:DescribeScalableTargets",)
 
 
 def collect_scalable_targets(rec: Recorder) -> list[ScalableTarget]:
-    result = []
-    for page in rec.pages("application-autoscaling", "describe_scalable_targets", ServiceNamespace="ecs",
-                          PaginationConfig={"PageSize": 50}):
+    result: list[ScalableTarget] = []
+    for page in rec.pages(
+        "application-autoscaling",
+        "describe_scalable_targets",
+        ServiceNamespace="ecs",
+        PaginationConfig={"PageSize": 50},
+    ):
         for t in page.get("ScalableTargets", []):
             if t.get("ScalableDimension") != "ecs:service:DesiredCount":
                 continue
-            result.append(ScalableTarget(resource_id=t["ResourceId"], account=rec.account,
-                                         region=rec.region, min_capacity=int(t.get("MinCapacity", 0)),
-                                         max_capacity=int(t.get("MaxCapacity", 0))))
+            result.append(
+                ScalableTarget(
+                    resource_id=t["ResourceId"],
+                    account=rec.account,
+                    region=rec.region,
+                    min_capacity=int(t.get("MinCapacity", 0)),
+                    max_capacity=int(t.get("MaxCapacity", 0)),
+                )
+            )
     return result

@@ -36,51 +36,75 @@ PERMISSIONS = (
 
 PAGE = {"PageSize": 1000}
 _ROUTE_TARGETS = (
-    ("GatewayId", "gateway"), ("NatGatewayId", "nat-gateway"),
-    ("TransitGatewayId", "transit-gateway"), ("EgressOnlyInternetGatewayId", "egress-only-gateway"),
-    ("VpcPeeringConnectionId", "vpc-peering"), ("InstanceId", "instance"),
-    ("NetworkInterfaceId", "network-interface"), ("LocalGatewayId", "local-gateway"),
-    ("CarrierGatewayId", "carrier-gateway"), ("CoreNetworkArn", "core-network"),
+    ("GatewayId", "gateway"),
+    ("NatGatewayId", "nat-gateway"),
+    ("TransitGatewayId", "transit-gateway"),
+    ("EgressOnlyInternetGatewayId", "egress-only-gateway"),
+    ("VpcPeeringConnectionId", "vpc-peering"),
+    ("InstanceId", "instance"),
+    ("NetworkInterfaceId", "network-interface"),
+    ("LocalGatewayId", "local-gateway"),
+    ("CarrierGatewayId", "carrier-gateway"),
+    ("CoreNetworkArn", "core-network"),
 )
 
 
 # ---------------------------------------------------------------- parsing (pure)
 
+
 def parse_instance(raw: dict[str, Any], account: str, region: str) -> Ec2Instance:
-    primary = next((n for n in raw.get("NetworkInterfaces", [])
-                    if n.get("Attachment", {}).get("DeviceIndex") == 0), None)
+    primary = next(
+        (n for n in raw.get("NetworkInterfaces", []) if n.get("Attachment", {}).get("DeviceIndex") == 0), None
+    )
     return Ec2Instance(
-        instance_id=raw["InstanceId"], account=account, region=region,
-        instance_type=raw.get("InstanceType", ""), state=raw.get("State", {}).get("Name", ""),
-        subnet_id=raw.get("SubnetId"), vpc_id=raw.get("VpcId"),
+        instance_id=raw["InstanceId"],
+        account=account,
+        region=region,
+        instance_type=raw.get("InstanceType", ""),
+        state=raw.get("State", {}).get("Name", ""),
+        subnet_id=raw.get("SubnetId"),
+        vpc_id=raw.get("VpcId"),
         instance_profile_arn=(raw.get("IamInstanceProfile") or {}).get("Arn"),
         primary_eni_id=primary.get("NetworkInterfaceId") if primary else None,
         security_group_ids=tuple(g["GroupId"] for g in raw.get("SecurityGroups", [])),
-        launch_time=str(raw["LaunchTime"].isoformat() if hasattr(raw.get("LaunchTime"), "isoformat")
-                        else raw.get("LaunchTime")) if raw.get("LaunchTime") else None,
+        launch_time=str(
+            raw["LaunchTime"].isoformat()
+            if hasattr(raw.get("LaunchTime"), "isoformat")
+            else raw.get("LaunchTime")
+        )
+        if raw.get("LaunchTime")
+        else None,
     )
 
 
 def parse_instance_type(raw: dict[str, Any], region: str) -> InstanceTypeInfo:
     network = raw.get("NetworkInfo", {})
-    return InstanceTypeInfo(instance_type=raw["InstanceType"], region=region,
-                            max_enis=int(network.get("MaximumNetworkInterfaces", 0)),
-                            ipv4_per_eni=network.get("Ipv4AddressesPerInterface"))
+    return InstanceTypeInfo(
+        instance_type=raw["InstanceType"],
+        region=region,
+        max_enis=int(network.get("MaximumNetworkInterfaces", 0)),
+        ipv4_per_eni=network.get("Ipv4AddressesPerInterface"),
+    )
 
 
 def parse_network_interface(raw: dict[str, Any], account: str, region: str) -> NetworkInterface:
     attachment = raw.get("Attachment") or {}
     return NetworkInterface(
-        eni_id=raw["NetworkInterfaceId"], account=account, region=region,
-        subnet_id=raw.get("SubnetId"), vpc_id=raw.get("VpcId"),
+        eni_id=raw["NetworkInterfaceId"],
+        account=account,
+        region=region,
+        subnet_id=raw.get("SubnetId"),
+        vpc_id=raw.get("VpcId"),
         availability_zone=raw.get("AvailabilityZone"),
-        interface_type=raw.get("InterfaceType", "interface"), status=raw.get("Status", ""),
+        interface_type=raw.get("InterfaceType", "interface"),
+        status=raw.get("Status", ""),
         description=raw.get("Description", "") or "",
         requester_managed=bool(raw.get("RequesterManaged", False)),
         requester_id=raw.get("RequesterId"),
-        private_ips=tuple(a["PrivateIpAddress"] for a in raw.get("PrivateIpAddresses", [])
-                          if a.get("PrivateIpAddress")) or
-        ((raw["PrivateIpAddress"],) if raw.get("PrivateIpAddress") else ()),
+        private_ips=tuple(
+            a["PrivateIpAddress"] for a in raw.get("PrivateIpAddresses", []) if a.get("PrivateIpAddress")
+        )
+        or ((raw["PrivateIpAddress"],) if raw.get("PrivateIpAddress") else ()),
         ipv6_count=len(raw.get("Ipv6Addresses", [])),
         security_group_ids=tuple(g["GroupId"] for g in raw.get("Groups", [])),
         attached_instance_id=attachment.get("InstanceId"),
@@ -91,56 +115,95 @@ def parse_network_interface(raw: dict[str, Any], account: str, region: str) -> N
 
 def parse_subnet(raw: dict[str, Any], account: str, region: str) -> Subnet:
     return Subnet(
-        subnet_id=raw["SubnetId"], account=account, region=region, vpc_id=raw.get("VpcId", ""),
-        availability_zone=raw.get("AvailabilityZone", ""), cidr=raw.get("CidrBlock") or None,
+        subnet_id=raw["SubnetId"],
+        account=account,
+        region=region,
+        vpc_id=raw.get("VpcId", ""),
+        availability_zone=raw.get("AvailabilityZone", ""),
+        cidr=raw.get("CidrBlock") or None,
         available_ips=int(raw.get("AvailableIpAddressCount", 0)),
-        ipv6_cidrs=tuple(a["Ipv6CidrBlock"] for a in raw.get("Ipv6CidrBlockAssociationSet", [])
-                         if a.get("Ipv6CidrBlock")),
+        ipv6_cidrs=tuple(
+            a["Ipv6CidrBlock"] for a in raw.get("Ipv6CidrBlockAssociationSet", []) if a.get("Ipv6CidrBlock")
+        ),
         map_public_ip_on_launch=bool(raw.get("MapPublicIpOnLaunch", False)),
     )
 
 
 def parse_vpc(raw: dict[str, Any], account: str, region: str) -> Vpc:
-    cidrs = [a["CidrBlock"] for a in raw.get("CidrBlockAssociationSet", [])
-             if a.get("CidrBlockState", {}).get("State", "associated") == "associated"]
+    cidrs = [
+        a["CidrBlock"]
+        for a in raw.get("CidrBlockAssociationSet", [])
+        if a.get("CidrBlockState", {}).get("State", "associated") == "associated"
+    ]
     if not cidrs and raw.get("CidrBlock"):
         cidrs = [raw["CidrBlock"]]
-    return Vpc(vpc_id=raw["VpcId"], account=account, region=region, cidrs=tuple(cidrs),
-               ipv6_cidrs=tuple(a["Ipv6CidrBlock"] for a in raw.get("Ipv6CidrBlockAssociationSet", [])
-                                if a.get("Ipv6CidrBlock")))
+    return Vpc(
+        vpc_id=raw["VpcId"],
+        account=account,
+        region=region,
+        cidrs=tuple(cidrs),
+        ipv6_cidrs=tuple(
+            a["Ipv6CidrBlock"] for a in raw.get("Ipv6CidrBlockAssociationSet", []) if a.get("Ipv6CidrBlock")
+        ),
+    )
 
 
 def parse_rules(permissions: list[dict[str, Any]]) -> tuple[SecurityGroupRule, ...]:
     """One rule per source: AWS packs several CIDRs, groups and prefix lists into one entry."""
-    rules = []
+    rules: list[SecurityGroupRule] = []
     for p in permissions:
-        base = {"protocol": str(p.get("IpProtocol", "-1")),
-                "from_port": p.get("FromPort"), "to_port": p.get("ToPort")}
+        base: dict[str, Any] = {
+            "protocol": str(p.get("IpProtocol", "-1")),
+            "from_port": p.get("FromPort"),
+            "to_port": p.get("ToPort"),
+        }
         for r in p.get("IpRanges", []):
-            rules.append(SecurityGroupRule(**base, cidr=r.get("CidrIp"), description=r.get("Description", "")))
+            rules.append(
+                SecurityGroupRule(**base, cidr=r.get("CidrIp"), description=r.get("Description", ""))
+            )
         for r in p.get("Ipv6Ranges", []):
-            rules.append(SecurityGroupRule(**base, cidr=r.get("CidrIpv6"), description=r.get("Description", "")))
+            rules.append(
+                SecurityGroupRule(**base, cidr=r.get("CidrIpv6"), description=r.get("Description", ""))
+            )
         for r in p.get("UserIdGroupPairs", []):
-            rules.append(SecurityGroupRule(**base, group_id=r.get("GroupId"), group_owner=r.get("UserId"),
-                                           description=r.get("Description", "")))
+            rules.append(
+                SecurityGroupRule(
+                    **base,
+                    group_id=r.get("GroupId"),
+                    group_owner=r.get("UserId"),
+                    description=r.get("Description", ""),
+                )
+            )
         for r in p.get("PrefixListIds", []):
-            rules.append(SecurityGroupRule(**base, prefix_list_id=r.get("PrefixListId"),
-                                           description=r.get("Description", "")))
+            rules.append(
+                SecurityGroupRule(
+                    **base, prefix_list_id=r.get("PrefixListId"), description=r.get("Description", "")
+                )
+            )
     return tuple(rules)
 
 
 def parse_security_group(raw: dict[str, Any], account: str, region: str) -> SecurityGroup:
-    return SecurityGroup(group_id=raw["GroupId"], account=account, region=region,
-                         name=raw.get("GroupName", ""), vpc_id=raw.get("VpcId"),
-                         ingress=parse_rules(raw.get("IpPermissions", [])),
-                         egress=parse_rules(raw.get("IpPermissionsEgress", [])))
+    return SecurityGroup(
+        group_id=raw["GroupId"],
+        account=account,
+        region=region,
+        name=raw.get("GroupName", ""),
+        vpc_id=raw.get("VpcId"),
+        ingress=parse_rules(raw.get("IpPermissions", [])),
+        egress=parse_rules(raw.get("IpPermissionsEgress", [])),
+    )
 
 
 def parse_route_table(raw: dict[str, Any], account: str, region: str) -> RouteTable:
     routes = []
     for r in raw.get("Routes", []):
-        destination = (r.get("DestinationCidrBlock") or r.get("DestinationIpv6CidrBlock")
-                       or r.get("DestinationPrefixListId") or "")
+        destination = (
+            r.get("DestinationCidrBlock")
+            or r.get("DestinationIpv6CidrBlock")
+            or r.get("DestinationPrefixListId")
+            or ""
+        )
         target_type, target_id = "unknown", ""
         for key, kind in _ROUTE_TARGETS:
             if r.get(key):
@@ -148,12 +211,21 @@ def parse_route_table(raw: dict[str, Any], account: str, region: str) -> RouteTa
                 break
         if target_type == "gateway" and target_id == "local":
             target_type = "local"
-        routes.append(Route(destination=destination, target_type=target_type, target_id=target_id,
-                            state=r.get("State", "active")))
+        routes.append(
+            Route(
+                destination=destination,
+                target_type=target_type,
+                target_id=target_id,
+                state=r.get("State", "active"),
+            )
+        )
     associations = raw.get("Associations", [])
     return RouteTable(
-        route_table_id=raw["RouteTableId"], account=account, region=region,
-        vpc_id=raw.get("VpcId", ""), main=any(a.get("Main") for a in associations),
+        route_table_id=raw["RouteTableId"],
+        account=account,
+        region=region,
+        vpc_id=raw.get("VpcId", ""),
+        main=any(a.get("Main") for a in associations),
         subnet_ids=tuple(a["SubnetId"] for a in associations if a.get("SubnetId")),
         routes=tuple(routes),
     )
@@ -161,9 +233,13 @@ def parse_route_table(raw: dict[str, Any], account: str, region: str) -> RouteTa
 
 def parse_vpc_endpoint(raw: dict[str, Any], account: str, region: str) -> VpcEndpoint:
     return VpcEndpoint(
-        endpoint_id=raw["VpcEndpointId"], account=account, region=region,
-        vpc_id=raw.get("VpcId", ""), service_name=raw.get("ServiceName", ""),
-        endpoint_type=raw.get("VpcEndpointType", ""), state=raw.get("State", ""),
+        endpoint_id=raw["VpcEndpointId"],
+        account=account,
+        region=region,
+        vpc_id=raw.get("VpcId", ""),
+        service_name=raw.get("ServiceName", ""),
+        endpoint_type=raw.get("VpcEndpointType", ""),
+        state=raw.get("State", ""),
         route_table_ids=tuple(raw.get("RouteTableIds", [])),
         subnet_ids=tuple(raw.get("SubnetIds", [])),
         security_group_ids=tuple(g["GroupId"] for g in raw.get("Groups", [])),
@@ -173,18 +249,20 @@ def parse_vpc_endpoint(raw: dict[str, Any], account: str, region: str) -> VpcEnd
 
 # ---------------------------------------------------------------- collection
 
+
 def collect_instances(rec: Recorder, instance_ids: Iterable[str]) -> list[Ec2Instance]:
-    result = []
+    result: list[Ec2Instance] = []
     for batch in chunks(sorted(set(instance_ids)), 1000):
         for page in rec.pages("ec2", "describe_instances", InstanceIds=batch):
             for reservation in page.get("Reservations", []):
-                result.extend(parse_instance(i, rec.account, rec.region)
-                              for i in reservation.get("Instances", []))
+                result.extend(
+                    parse_instance(i, rec.account, rec.region) for i in reservation.get("Instances", [])
+                )
     return result
 
 
 def collect_instance_types(rec: Recorder, types: Iterable[str]) -> list[InstanceTypeInfo]:
-    result = []
+    result: list[InstanceTypeInfo] = []
     for batch in chunks(sorted(set(types)), 100):
         response = rec.call("ec2", "describe_instance_types", InstanceTypes=batch)
         result.extend(parse_instance_type(t, rec.region) for t in response.get("InstanceTypes", []))
@@ -192,7 +270,7 @@ def collect_instance_types(rec: Recorder, types: Iterable[str]) -> list[Instance
 
 
 def _all(rec: Recorder, operation: str, key: str, parse: Any, **kwargs: Any) -> list[Any]:
-    items = []
+    items: list[Any] = []
     for page in rec.pages("ec2", operation, PaginationConfig=PAGE, **kwargs):
         items.extend(parse(raw, rec.account, rec.region) for raw in page.get(key, []))
     return items
@@ -200,8 +278,13 @@ def _all(rec: Recorder, operation: str, key: str, parse: Any, **kwargs: Any) -> 
 
 def collect_network_interfaces(rec: Recorder) -> list[NetworkInterface]:
     """Every ENI in the region, AWS-managed ones included (they count against the quota)."""
-    return _all(rec, "describe_network_interfaces", "NetworkInterfaces", parse_network_interface,
-                IncludeManagedResources=True)
+    return _all(
+        rec,
+        "describe_network_interfaces",
+        "NetworkInterfaces",
+        parse_network_interface,
+        IncludeManagedResources=True,
+    )
 
 
 def collect_subnets(rec: Recorder) -> list[Subnet]:

@@ -45,30 +45,43 @@ TRUNKING_SETTING = "awsvpcTrunking"
 
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 # ---------------------------------------------------------------- parsing (pure)
 
+
 def _attachment(raw: dict[str, Any]) -> Attachment:
     details = tuple((str(d.get("name", "")), str(d.get("value", ""))) for d in raw.get("details", []))
-    return Attachment(id=raw.get("id", ""), type=raw.get("type", ""), status=raw.get("status", ""),
-                      details=details)
+    return Attachment(
+        id=raw.get("id", ""), type=raw.get("type", ""), status=raw.get("status", ""), details=details
+    )
 
 
 def parse_cluster(raw: dict[str, Any], account: str, region: str) -> Cluster:
-    return Cluster(arn=raw["clusterArn"], name=raw.get("clusterName", raw["clusterArn"].split("/")[-1]),
-                   account=account, region=region, status=raw.get("status", "ACTIVE"),
-                   capacity_providers=tuple(raw.get("capacityProviders", [])))
+    return Cluster(
+        arn=raw["clusterArn"],
+        name=raw.get("clusterName", raw["clusterArn"].split("/")[-1]),
+        account=account,
+        region=region,
+        status=raw.get("status", "ACTIVE"),
+        capacity_providers=tuple(raw.get("capacityProviders", [])),
+    )
 
 
-def parse_container_instance(raw: dict[str, Any], cluster_arn: str, account: str,
-                             region: str) -> ContainerInstance:
+def parse_container_instance(
+    raw: dict[str, Any], cluster_arn: str, account: str, region: str
+) -> ContainerInstance:
     attributes = tuple((a["name"], str(a.get("value", ""))) for a in raw.get("attributes", []))
     return ContainerInstance(
-        arn=raw["containerInstanceArn"], cluster_arn=cluster_arn, account=account, region=region,
-        ec2_instance_id=raw.get("ec2InstanceId"), status=raw.get("status", ""),
-        agent_connected=bool(raw.get("agentConnected", False)), attributes=attributes,
+        arn=raw["containerInstanceArn"],
+        cluster_arn=cluster_arn,
+        account=account,
+        region=region,
+        ec2_instance_id=raw.get("ec2InstanceId"),
+        status=raw.get("status", ""),
+        agent_connected=bool(raw.get("agentConnected", False)),
+        attributes=attributes,
         attachments=tuple(_attachment(a) for a in raw.get("attachments", [])),
         running_tasks=int(raw.get("runningTasksCount", 0)),
         pending_tasks=int(raw.get("pendingTasksCount", 0)),
@@ -79,12 +92,15 @@ def parse_service(raw: dict[str, Any], account: str, region: str) -> Service:
     awsvpc = raw.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
     deployment_config = raw.get("deploymentConfiguration") or {}
     return Service(
-        arn=raw["serviceArn"], name=raw["serviceName"], cluster_arn=raw.get("clusterArn", ""),
-        account=account, region=region, status=raw.get("status", ""),
+        arn=raw["serviceArn"],
+        name=raw["serviceName"],
+        cluster_arn=raw.get("clusterArn", ""),
+        account=account,
+        region=region,
+        status=raw.get("status", ""),
         task_definition_arn=raw.get("taskDefinition"),
         launch_type=raw.get("launchType") or None,
-        capacity_providers=tuple(s["capacityProvider"]
-                                 for s in raw.get("capacityProviderStrategy", [])),
+        capacity_providers=tuple(s["capacityProvider"] for s in raw.get("capacityProviderStrategy", [])),
         scheduling_strategy=raw.get("schedulingStrategy", "REPLICA"),
         desired_count=int(raw.get("desiredCount", 0)),
         running_count=int(raw.get("runningCount", 0)),
@@ -95,61 +111,92 @@ def parse_service(raw: dict[str, Any], account: str, region: str) -> Service:
         maximum_percent=deployment_config.get("maximumPercent"),
         minimum_healthy_percent=deployment_config.get("minimumHealthyPercent"),
         load_balancers=tuple(
-            ServiceLoadBalancer(target_group_arn=lb.get("targetGroupArn"),
-                                load_balancer_name=lb.get("loadBalancerName"),
-                                container_name=lb.get("containerName"),
-                                container_port=lb.get("containerPort"))
-            for lb in raw.get("loadBalancers", [])),
+            ServiceLoadBalancer(
+                target_group_arn=lb.get("targetGroupArn"),
+                load_balancer_name=lb.get("loadBalancerName"),
+                container_name=lb.get("containerName"),
+                container_port=lb.get("containerPort"),
+            )
+            for lb in raw.get("loadBalancers", [])
+        ),
         placement_constraints=tuple(
             PlacementConstraint(type=c.get("type", ""), expression=c.get("expression", ""))
-            for c in raw.get("placementConstraints", [])),
+            for c in raw.get("placementConstraints", [])
+        ),
         deployments=tuple(
-            Deployment(id=d.get("id", ""), status=d.get("status", ""),
-                       task_definition_arn=d.get("taskDefinition", ""),
-                       desired_count=int(d.get("desiredCount", 0)),
-                       running_count=int(d.get("runningCount", 0)))
-            for d in raw.get("deployments", [])),
+            Deployment(
+                id=d.get("id", ""),
+                status=d.get("status", ""),
+                task_definition_arn=d.get("taskDefinition", ""),
+                desired_count=int(d.get("desiredCount", 0)),
+                running_count=int(d.get("runningCount", 0)),
+            )
+            for d in raw.get("deployments", [])
+        ),
     )
 
 
 def parse_task(raw: dict[str, Any], account: str, region: str) -> Task:
     bindings = tuple(
-        NetworkBinding(container_name=c.get("name", ""), container_port=b.get("containerPort"),
-                       host_port=b.get("hostPort"), protocol=b.get("protocol", "tcp"))
-        for c in raw.get("containers", []) for b in c.get("networkBindings", []))
+        NetworkBinding(
+            container_name=c.get("name", ""),
+            container_port=b.get("containerPort"),
+            host_port=b.get("hostPort"),
+            protocol=b.get("protocol", "tcp"),
+        )
+        for c in raw.get("containers", [])
+        for b in c.get("networkBindings", [])
+    )
     return Task(
-        arn=raw["taskArn"], cluster_arn=raw.get("clusterArn", ""), account=account, region=region,
+        arn=raw["taskArn"],
+        cluster_arn=raw.get("clusterArn", ""),
+        account=account,
+        region=region,
         task_definition_arn=raw.get("taskDefinitionArn", ""),
-        last_status=raw.get("lastStatus", ""), desired_status=raw.get("desiredStatus", ""),
+        last_status=raw.get("lastStatus", ""),
+        desired_status=raw.get("desiredStatus", ""),
         launch_type=raw.get("launchType") or None,
         container_instance_arn=raw.get("containerInstanceArn"),
-        group=raw.get("group"), started_by=raw.get("startedBy"),
+        group=raw.get("group"),
+        started_by=raw.get("startedBy"),
         availability_zone=raw.get("availabilityZone"),
-        eni_attachments=tuple(_attachment(a) for a in raw.get("attachments", [])
-                              if a.get("type") == "ElasticNetworkInterface"),
+        eni_attachments=tuple(
+            _attachment(a) for a in raw.get("attachments", []) if a.get("type") == "ElasticNetworkInterface"
+        ),
         network_bindings=bindings,
     )
 
 
 def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> TaskDefinition:
     """A task definition with its network facts. Only the *counts* of environment and secrets."""
-    containers = []
+    containers: list[ContainerDefinition] = []
     for c in raw.get("containerDefinitions", []):
         log = c.get("logConfiguration") or {}
-        containers.append(ContainerDefinition(
-            name=c.get("name", ""), image=c.get("image", ""),
-            port_mappings=tuple(PortMapping(container_port=p.get("containerPort"),
-                                            host_port=p.get("hostPort"),
-                                            protocol=p.get("protocol", "tcp"))
-                                for p in c.get("portMappings", [])),
-            user=c.get("user"), privileged=c.get("privileged"),
-            log_driver=log.get("logDriver"),
-            environment_count=len(c.get("environment", []) or []),
-            secrets_count=len(c.get("secrets", []) or []),
-        ))
+        containers.append(
+            ContainerDefinition(
+                name=c.get("name", ""),
+                image=c.get("image", ""),
+                port_mappings=tuple(
+                    PortMapping(
+                        container_port=p.get("containerPort"),
+                        host_port=p.get("hostPort"),
+                        protocol=p.get("protocol", "tcp"),
+                    )
+                    for p in c.get("portMappings", [])
+                ),
+                user=c.get("user"),
+                privileged=c.get("privileged"),
+                log_driver=log.get("logDriver"),
+                environment_count=len(c.get("environment", []) or []),
+                secrets_count=len(c.get("secrets", []) or []),
+            )
+        )
     return TaskDefinition(
-        arn=raw["taskDefinitionArn"], family=raw.get("family", ""),
-        revision=int(raw.get("revision", 0)), account=account, region=region,
+        arn=raw["taskDefinitionArn"],
+        family=raw.get("family", ""),
+        revision=int(raw.get("revision", 0)),
+        account=account,
+        region=region,
         network_mode=raw.get("networkMode") or "bridge",  # ECS's default for EC2 is bridge
         requires_compatibilities=tuple(raw.get("requiresCompatibilities", [])),
         containers=tuple(containers),
@@ -158,13 +205,14 @@ def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> Tas
 
 # ---------------------------------------------------------------- collection
 
+
 def collect_clusters(rec: Recorder, names: Iterable[str] = ()) -> list[Cluster]:
     """The clusters named, or every cluster in the region."""
     wanted = list(names)
     if not wanted:
         for page in rec.pages("ecs", "list_clusters", PaginationConfig={"PageSize": 100}):
             wanted.extend(page.get("clusterArns", []))
-    clusters = []
+    clusters: list[Cluster] = []
     for batch in chunks(wanted, 100):
         response = rec.call("ecs", "describe_clusters", clusters=batch)
         clusters.extend(parse_cluster(c, rec.account, rec.region) for c in response.get("clusters", []))
@@ -173,24 +221,27 @@ def collect_clusters(rec: Recorder, names: Iterable[str] = ()) -> list[Cluster]:
 
 def collect_container_instances(rec: Recorder, cluster: Cluster) -> list[ContainerInstance]:
     arns: list[str] = []
-    for page in rec.pages("ecs", "list_container_instances", cluster=cluster.arn,
-                          PaginationConfig={"PageSize": 100}):
+    for page in rec.pages(
+        "ecs", "list_container_instances", cluster=cluster.arn, PaginationConfig={"PageSize": 100}
+    ):
         arns.extend(page.get("containerInstanceArns", []))
-    result = []
+    result: list[ContainerInstance] = []
     for batch in chunks(arns, 100):
-        response = rec.call("ecs", "describe_container_instances", cluster=cluster.arn,
-                            containerInstances=batch)
-        result.extend(parse_container_instance(ci, cluster.arn, rec.account, rec.region)
-                      for ci in response.get("containerInstances", []))
+        response = rec.call(
+            "ecs", "describe_container_instances", cluster=cluster.arn, containerInstances=batch
+        )
+        result.extend(
+            parse_container_instance(ci, cluster.arn, rec.account, rec.region)
+            for ci in response.get("containerInstances", [])
+        )
     return result
 
 
 def collect_services(rec: Recorder, cluster: Cluster) -> list[Service]:
     arns: list[str] = []
-    for page in rec.pages("ecs", "list_services", cluster=cluster.arn,
-                          PaginationConfig={"PageSize": 100}):
+    for page in rec.pages("ecs", "list_services", cluster=cluster.arn, PaginationConfig={"PageSize": 100}):
         arns.extend(page.get("serviceArns", []))
-    result = []
+    result: list[Service] = []
     for batch in chunks(arns, 10):
         response = rec.call("ecs", "describe_services", cluster=cluster.arn, services=batch)
         result.extend(parse_service(s, rec.account, rec.region) for s in response.get("services", []))
@@ -200,10 +251,9 @@ def collect_services(rec: Recorder, cluster: Cluster) -> list[Service]:
 def collect_tasks(rec: Recorder, cluster: Cluster) -> list[Task]:
     """Tasks that are not STOPPED: `desiredStatus` RUNNING (ECS's default list), then described."""
     arns: list[str] = []
-    for page in rec.pages("ecs", "list_tasks", cluster=cluster.arn,
-                          PaginationConfig={"PageSize": 100}):
+    for page in rec.pages("ecs", "list_tasks", cluster=cluster.arn, PaginationConfig={"PageSize": 100}):
         arns.extend(page.get("taskArns", []))
-    result = []
+    result: list[Task] = []
     for batch in chunks(arns, 100):
         response = rec.call("ecs", "describe_tasks", cluster=cluster.arn, tasks=batch)
         result.extend(parse_task(t, rec.account, rec.region) for t in response.get("tasks", []))
@@ -212,7 +262,7 @@ def collect_tasks(rec: Recorder, cluster: Cluster) -> list[Task]:
 
 def collect_task_definitions(rec: Recorder, arns: Iterable[str]) -> list[TaskDefinition]:
     """Each referenced task definition once. A failure on one does not stop the others."""
-    result = []
+    result: list[TaskDefinition] = []
     failure: ApiFailure | None = None
     for arn in sorted(set(arns)):
         try:
@@ -230,7 +280,7 @@ def collect_task_definitions(rec: Recorder, arns: Iterable[str]) -> list[TaskDef
 
 def collect_account_settings(rec: Recorder, role_arns: Iterable[str]) -> list[AccountSetting]:
     """`awsvpcTrunking` effective for the caller (the account default) and for each role."""
-    settings = []
+    settings: list[AccountSetting] = []
     for asked in (None, *sorted(set(role_arns))):
         kwargs: dict[str, Any] = {"name": TRUNKING_SETTING, "effectiveSettings": True}
         if asked:
@@ -238,8 +288,14 @@ def collect_account_settings(rec: Recorder, role_arns: Iterable[str]) -> list[Ac
         for page in rec.pages("ecs", "list_account_settings", **kwargs):
             for s in page.get("settings", []):
                 if s.get("name") == TRUNKING_SETTING:
-                    settings.append(AccountSetting(
-                        account=rec.account, region=rec.region, name=s["name"],
-                        value=s.get("value", ""), principal_arn=s.get("principalArn"),
-                        asked_for=asked))
+                    settings.append(
+                        AccountSetting(
+                            account=rec.account,
+                            region=rec.region,
+                            name=s["name"],
+                            value=s.get("value", ""),
+                            principal_arn=s.get("principalArn"),
+                            asked_for=asked,
+                        )
+                    )
     return settings

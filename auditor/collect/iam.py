@@ -17,7 +17,7 @@ def profile_name(arn: str) -> str:
 
 
 def collect_instance_profiles(rec: Recorder, arns: Iterable[str]) -> list[InstanceProfile]:
-    result = []
+    result: list[InstanceProfile] = []
     failure: ApiFailure | None = None
     for arn in sorted(set(arns)):
         try:

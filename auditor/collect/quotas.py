@@ -13,7 +13,12 @@ ENI_QUOTA_DEFAULT = 5000.0  # AWS's documented default, used (and said) only whe
 
 def collect_eni_quota(rec: Recorder) -> Quota:
     service_code, quota_code = ENI_QUOTA
-    response = rec.call("service-quotas", "get_service_quota", ServiceCode=service_code,
-                        QuotaCode=quota_code)
-    return Quota(account=rec.account, region=rec.region, service_code=service_code,
-                 quota_code=quota_code, value=float(response["Quota"]["Value"]), source="service-quotas")
+    response = rec.call("service-quotas", "get_service_quota", ServiceCode=service_code, QuotaCode=quota_code)
+    return Quota(
+        account=rec.account,
+        region=rec.region,
+        service_code=service_code,
+        quota_code=quota_code,
+        value=float(response["Quota"]["Value"]),
+        source="service-quotas",
+    )

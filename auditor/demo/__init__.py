@@ -14,7 +14,11 @@ from auditor.errors import ConfigError
 from auditor.model import Snapshot
 
 DEMO_ACCOUNT = "123456789012"  # moto's default account
-_FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_SESSION_TOKEN": "demo"}
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "demo",
+    "AWS_SECRET_ACCESS_KEY": "demo",
+    "AWS_SESSION_TOKEN": "demo",
+}
 _CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE")
 
 
@@ -48,5 +52,7 @@ def demo_snapshot() -> Snapshot:
         builder = boto3.session.Session(region_name="us-east-1")
         build_demo_world(lambda service, region: builder.client(service, region_name=region), DEMO_ACCOUNT)
         world_regions = ("us-east-1", "eu-west-1")
-        clients = Clients(boto3.session.Session(region_name="us-east-1"), retry_mode="standard", max_attempts=3)
+        clients = Clients(
+            boto3.session.Session(region_name="us-east-1"), retry_mode="standard", max_attempts=3
+        )
         return collect(clients, world_regions)

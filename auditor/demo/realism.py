@@ -28,7 +28,9 @@ class TaskPlan:
     instance_id: str | None = None
     trunked: bool = False
     device_index: int | None = None  # EC2 without trunk: the ENI's slot on the instance
-    host_ports: list[tuple[str, int, int]] = field(default_factory=list)  # (container, container port, host port)
+    host_ports: list[tuple[str, int, int]] = field(
+        default_factory=list
+    )  # (container, container port, host port)
 
 
 def freeze_task_lifecycle() -> None:
@@ -37,7 +39,9 @@ def freeze_task_lifecycle() -> None:
 
 
 def _next_free_ip(ec2: Any, subnet: Any) -> str:
-    taken = {a["PrivateIpAddress"] for eni in ec2.get_all_network_interfaces() for a in eni.private_ip_addresses}
+    taken = {
+        a["PrivateIpAddress"] for eni in ec2.get_all_network_interfaces() for a in eni.private_ip_addresses
+    }
     network = ipaddress.ip_network(subnet.cidr_block)
     for offset, address in enumerate(network.hosts()):
         if offset >= 3 and str(address) not in taken:  # .1-.3 are AWS's reserves (with .0 and the last)
@@ -77,12 +81,13 @@ def place_task(account: str, plan: TaskPlan) -> None:
             eni.interface_type = "branch"
         else:
             eni.device_index = None
-            ec2.attach_network_interface(eni.id, plan.instance_id, plan.device_index)
+            ec2.attach_network_interface(eni.id, str(plan.instance_id), int(plan.device_index or 1))
     if plan.host_ports:  # moto returns no networkBindings for bridge/host tasks
         container = task.containers[0]
         container.network_bindings = [
             {"bindIP": "0.0.0.0", "containerPort": cport, "hostPort": hport, "protocol": "tcp"}
-            for _, cport, hport in plan.host_ports]
+            for _, cport, hport in plan.host_ports
+        ]
 
 
 def make_trunk(account: str, region: str, eni_id: str) -> None:
@@ -90,13 +95,16 @@ def make_trunk(account: str, region: str, eni_id: str) -> None:
     get_backend("ec2")[account][region].get_network_interface(eni_id).interface_type = "trunk"
 
 
-def set_deployment_configuration(account: str, region: str, cluster: str, service: str,
-                                 maximum_percent: int, minimum_healthy_percent: int) -> None:
+def set_deployment_configuration(
+    account: str, region: str, cluster: str, service: str, maximum_percent: int, minimum_healthy_percent: int
+) -> None:
     """moto neither stores nor returns `deploymentConfiguration`."""
     backend = get_backend("ecs")[account][region]
     svc = backend.services[f"{cluster}:{service}"]
-    svc.deployment_configuration = {"maximumPercent": maximum_percent,
-                                    "minimumHealthyPercent": minimum_healthy_percent}
+    svc.deployment_configuration = {  # type: ignore[attr-defined]
+        "maximumPercent": maximum_percent,
+        "minimumHealthyPercent": minimum_healthy_percent,
+    }
 
 
 def set_service_counts(account: str, region: str, cluster: str, service: str, running: int) -> None:

@@ -67,67 +67,122 @@ class _Builder:
         self.ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
         igw = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         self.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
-        main = self.ec2.describe_route_tables(
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"][0]["RouteTableId"]
+        main = self.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+            "RouteTables"
+        ][0]["RouteTableId"]
         self.ec2.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
         return vpc_id
 
     def subnet(self, vpc_id: str, cidr: str, az: str, name: str) -> str:
-        subnet_id = self.ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az)["Subnet"]["SubnetId"]
+        subnet_id = self.ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az)["Subnet"][
+            "SubnetId"
+        ]
         self.ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": "Name", "Value": name}])
         return subnet_id
 
     def group(self, vpc_id: str, name: str, rules: list[dict[str, Any]]) -> str:
-        group_id = self.ec2.create_security_group(GroupName=name, Description=f"demo {name}",
-                                                  VpcId=vpc_id)["GroupId"]
+        group_id = self.ec2.create_security_group(GroupName=name, Description=f"demo {name}", VpcId=vpc_id)[
+            "GroupId"
+        ]
         if rules:
             self.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=rules)
         return group_id
 
     def filler(self, subnet_id: str, count: int, description: str) -> None:
         """Other workloads' addresses in a subnet (one ENI with secondary IPs)."""
-        self.ec2.create_network_interface(SubnetId=subnet_id, Description=description,
-                                          SecondaryPrivateIpAddressCount=count - 1)
+        self.ec2.create_network_interface(
+            SubnetId=subnet_id, Description=description, SecondaryPrivateIpAddressCount=count - 1
+        )
 
     # ---------------------------------------------------------------- compute
 
     def instance_profile(self, name: str) -> str:
-        self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "ec2.amazonaws.com"}}]}))
+        self.iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
+        )
         self.iam.create_instance_profile(InstanceProfileName=name)
         self.iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
         return name
 
-    def container_instance(self, cluster: str, instance_type: str, subnet_id: str, groups: list[str],
-                           profile: str, trunk: bool = False) -> tuple[str, str]:
+    def container_instance(
+        self,
+        cluster: str,
+        instance_type: str,
+        subnet_id: str,
+        groups: list[str],
+        profile: str,
+        trunk: bool = False,
+    ) -> tuple[str, str]:
         instance = self.ec2.run_instances(
-            ImageId=AMI, MinCount=1, MaxCount=1, InstanceType=instance_type, SubnetId=subnet_id,
-            SecurityGroupIds=groups, IamInstanceProfile={"Name": profile})["Instances"][0]
+            ImageId=AMI,
+            MinCount=1,
+            MaxCount=1,
+            InstanceType=instance_type,
+            SubnetId=subnet_id,
+            SecurityGroupIds=groups,
+            IamInstanceProfile={"Name": profile},
+        )["Instances"][0]
         instance_id = instance["InstanceId"]
         ci = self.ecs.register_container_instance(
-            cluster=cluster, instanceIdentityDocument=json.dumps({"instanceId": instance_id}))
+            cluster=cluster, instanceIdentityDocument=json.dumps({"instanceId": instance_id})
+        )
         ci_arn = ci["containerInstance"]["containerInstanceArn"]
         if trunk:
-            eni = self.ec2.create_network_interface(SubnetId=subnet_id, Groups=groups,
-                                                    Description="trunk ENI for ECS")["NetworkInterface"]
-            self.ec2.attach_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"],
-                                              InstanceId=instance_id, DeviceIndex=1)
+            eni = self.ec2.create_network_interface(
+                SubnetId=subnet_id, Groups=groups, Description="trunk ENI for ECS"
+            )["NetworkInterface"]
+            self.ec2.attach_network_interface(
+                NetworkInterfaceId=eni["NetworkInterfaceId"], InstanceId=instance_id, DeviceIndex=1
+            )
             realism.make_trunk(self.world.account, self.region, eni["NetworkInterfaceId"])
-            self.ecs.put_attributes(cluster=cluster, attributes=[{
-                "name": "ecs.awsvpc-trunk-id", "value": eni["NetworkInterfaceId"],
-                "targetType": "container-instance", "targetId": ci_arn.rsplit("/", 1)[-1]}])
+            self.ecs.put_attributes(
+                cluster=cluster,
+                attributes=[
+                    {
+                        "name": "ecs.awsvpc-trunk-id",
+                        "value": eni["NetworkInterfaceId"],
+                        "targetType": "container-instance",
+                        "targetId": ci_arn.rsplit("/", 1)[-1],
+                    }
+                ],
+            )
         return instance_id, ci_arn
 
-    def task_definition(self, family: str, mode: str, port: int | None = None, host_port: int | None = None,
-                        fargate: bool = False, user: str | None = None) -> str:
+    def task_definition(
+        self,
+        family: str,
+        mode: str,
+        port: int | None = None,
+        host_port: int | None = None,
+        fargate: bool = False,
+        user: str | None = None,
+    ) -> str:
         container: dict[str, Any] = {
-            "name": family, "image": f"public.ecr.aws/demo/{family}:1", "memory": 256, "essential": True,
+            "name": family,
+            "image": f"public.ecr.aws/demo/{family}:1",
+            "memory": 256,
+            "essential": True,
             "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": f"/ecs/{family}"}},
             # Values that must never leave the account: the auditor keeps only their count.
             "environment": [{"name": "DB_PASSWORD", "value": "demo-env-secret-value"}],
-            "secrets": [{"name": "API_TOKEN",
-                         "valueFrom": f"arn:aws:secretsmanager:{self.region}:{self.world.account}:secret:demo"}],
+            "secrets": [
+                {
+                    "name": "API_TOKEN",
+                    "valueFrom": f"arn:aws:secretsmanager:{self.region}:{self.world.account}:secret:demo",
+                }
+            ],
         }
         if port is not None:
             mapping: dict[str, Any] = {"containerPort": port, "protocol": "tcp"}
@@ -141,62 +196,142 @@ class _Builder:
             kwargs.update(requiresCompatibilities=["FARGATE"], cpu="256", memory="512")
         return str(self.ecs.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"])
 
-    def run_awsvpc(self, cluster: str, td: str, service: str, subnet_id: str, groups: list[str],
-                   instance: tuple[str, str] | None = None, trunked: bool = False,
-                   device_index: int | None = None) -> None:
+    def run_awsvpc(
+        self,
+        cluster: str,
+        td: str,
+        service: str,
+        subnet_id: str,
+        groups: list[str],
+        instance: tuple[str, str] | None = None,
+        trunked: bool = False,
+        device_index: int | None = None,
+    ) -> None:
         launch = "EC2" if instance else "FARGATE"
         task = self.ecs.run_task(
-            cluster=cluster, taskDefinition=td, launchType=launch, group=f"service:{service}",
-            startedBy="ecs-svc/demo", networkConfiguration={"awsvpcConfiguration": {
-                "subnets": [subnet_id], "securityGroups": groups, "assignPublicIp": "DISABLED"}})["tasks"][0]
-        self.world.plans.append(TaskPlan(
-            region=self.region, cluster=cluster, task_arn=task["taskArn"],
-            container_instance_arn=instance[1] if instance else None,
-            instance_id=instance[0] if instance else None, trunked=trunked, device_index=device_index))
+            cluster=cluster,
+            taskDefinition=td,
+            launchType=launch,
+            group=f"service:{service}",
+            startedBy="ecs-svc/demo",
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": [subnet_id],
+                    "securityGroups": groups,
+                    "assignPublicIp": "DISABLED",
+                }
+            },
+        )["tasks"][0]
+        self.world.plans.append(
+            TaskPlan(
+                region=self.region,
+                cluster=cluster,
+                task_arn=task["taskArn"],
+                container_instance_arn=instance[1] if instance else None,
+                instance_id=instance[0] if instance else None,
+                trunked=trunked,
+                device_index=device_index,
+            )
+        )
 
-    def run_on_host(self, cluster: str, td: str, group: str, instance: tuple[str, str],
-                    container: str, container_port: int | None, host_port: int | None) -> None:
-        task = self.ecs.start_task(cluster=cluster, taskDefinition=td, containerInstances=[instance[1]],
-                                   group=group, startedBy="ecs-svc/demo")["tasks"][0]
+    def run_on_host(
+        self,
+        cluster: str,
+        td: str,
+        group: str,
+        instance: tuple[str, str],
+        container: str,
+        container_port: int | None,
+        host_port: int | None,
+    ) -> None:
+        task = self.ecs.start_task(
+            cluster=cluster,
+            taskDefinition=td,
+            containerInstances=[instance[1]],
+            group=group,
+            startedBy="ecs-svc/demo",
+        )["tasks"][0]
         ports = [(container, container_port, host_port)] if container_port and host_port else []
-        self.world.plans.append(TaskPlan(region=self.region, cluster=cluster, task_arn=task["taskArn"],
-                                         container_instance_arn=instance[1], instance_id=instance[0],
-                                         host_ports=ports))
+        self.world.plans.append(
+            TaskPlan(
+                region=self.region,
+                cluster=cluster,
+                task_arn=task["taskArn"],
+                container_instance_arn=instance[1],
+                instance_id=instance[0],
+                host_ports=ports,
+            )
+        )
 
-    def service(self, cluster: str, name: str, td: str, desired: int, *, launch: str = "EC2",
-                subnets: list[str] | None = None, groups: list[str] | None = None,
-                target_group: str | None = None, container: str | None = None, port: int | None = None,
-                daemon: bool = False, maximum_percent: int = 200, minimum_healthy: int = 100,
-                running: int = 0, scale_max: int | None = None) -> None:
-        kwargs: dict[str, Any] = {"cluster": cluster, "serviceName": name, "taskDefinition": td,
-                                  "desiredCount": desired, "launchType": launch}
+    def service(
+        self,
+        cluster: str,
+        name: str,
+        td: str,
+        desired: int,
+        *,
+        launch: str = "EC2",
+        subnets: list[str] | None = None,
+        groups: list[str] | None = None,
+        target_group: str | None = None,
+        container: str | None = None,
+        port: int | None = None,
+        daemon: bool = False,
+        maximum_percent: int = 200,
+        minimum_healthy: int = 100,
+        running: int = 0,
+        scale_max: int | None = None,
+    ) -> None:
+        kwargs: dict[str, Any] = {
+            "cluster": cluster,
+            "serviceName": name,
+            "taskDefinition": td,
+            "desiredCount": desired,
+            "launchType": launch,
+        }
         if subnets:
-            kwargs["networkConfiguration"] = {"awsvpcConfiguration": {
-                "subnets": subnets, "securityGroups": groups or [], "assignPublicIp": "DISABLED"}}
+            kwargs["networkConfiguration"] = {
+                "awsvpcConfiguration": {
+                    "subnets": subnets,
+                    "securityGroups": groups or [],
+                    "assignPublicIp": "DISABLED",
+                }
+            }
         if target_group:
-            kwargs["loadBalancers"] = [{"targetGroupArn": target_group, "containerName": container,
-                                        "containerPort": port}]
+            kwargs["loadBalancers"] = [
+                {"targetGroupArn": target_group, "containerName": container, "containerPort": port}
+            ]
         if daemon:
             kwargs["schedulingStrategy"] = "DAEMON"
             kwargs.pop("desiredCount")
         self.ecs.create_service(**kwargs)
-        realism.set_deployment_configuration(self.world.account, self.region, cluster, name,
-                                             maximum_percent, minimum_healthy)
+        realism.set_deployment_configuration(
+            self.world.account, self.region, cluster, name, maximum_percent, minimum_healthy
+        )
         realism.set_service_counts(self.world.account, self.region, cluster, name, running)
         if scale_max is not None:
             self.aas.register_scalable_target(
-                ServiceNamespace="ecs", ResourceId=f"service/{cluster}/{name}",
-                ScalableDimension="ecs:service:DesiredCount", MinCapacity=desired, MaxCapacity=scale_max)
+                ServiceNamespace="ecs",
+                ResourceId=f"service/{cluster}/{name}",
+                ScalableDimension="ecs:service:DesiredCount",
+                MinCapacity=desired,
+                MaxCapacity=scale_max,
+            )
 
-    def alb(self, name: str, subnets: list[str], group: str, vpc_id: str, target_type: str,
-            port: int) -> str:
-        lb = self.elbv2.create_load_balancer(Name=name, Subnets=subnets, SecurityGroups=[group],
-                                             Scheme="internet-facing", Type="application")
+    def alb(self, name: str, subnets: list[str], group: str, vpc_id: str, target_type: str, port: int) -> str:
+        lb = self.elbv2.create_load_balancer(
+            Name=name, Subnets=subnets, SecurityGroups=[group], Scheme="internet-facing", Type="application"
+        )
         lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
-        tg = self.elbv2.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=port, VpcId=vpc_id,
-                                            TargetType=target_type)["TargetGroups"][0]["TargetGroupArn"]
-        self.elbv2.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=80,
-                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        tg = self.elbv2.create_target_group(
+            Name=f"{name}-tg", Protocol="HTTP", Port=port, VpcId=vpc_id, TargetType=target_type
+        )["TargetGroups"][0]["TargetGroupArn"]
+        self.elbv2.create_listener(
+            LoadBalancerArn=lb_arn,
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+        )
         return str(tg)
 
 
@@ -211,18 +346,46 @@ def _build_primary(client: ClientFactory, world: World) -> None:
     public_b = b.subnet(vpc, "10.0.101.0/24", "us-east-1b", "public-b")
     world.ids.update(vpc_primary=vpc, subnet_a=sub_a, subnet_b=sub_b, subnet_tight=tight)
 
-    alb_sg = b.group(vpc, "alb", [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                                   "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-    hosts_open = b.group(vpc, "hosts-open", [{"IpProtocol": "tcp", "FromPort": 32768, "ToPort": 65535,
-                                              "IpRanges": [{"CidrIp": "0.0.0.0/0",
-                                                            "Description": "dynamic ports <for the ALB>"}]}])
-    hosts_alb = b.group(vpc, "hosts-from-alb", [{"IpProtocol": "tcp", "FromPort": 32768, "ToPort": 65535,
-                                                 "UserIdGroupPairs": [{"GroupId": alb_sg}]}])
-    tasks_sg = b.group(vpc, "api-tasks", [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
-                                           "UserIdGroupPairs": [{"GroupId": alb_sg}]}])
-    legacy = b.group(vpc, "legacy-any-private", [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
-    world.ids.update(sg_alb=alb_sg, sg_hosts_open=hosts_open, sg_hosts_alb=hosts_alb, sg_tasks=tasks_sg,
-                     sg_legacy=legacy)
+    alb_sg = b.group(
+        vpc,
+        "alb",
+        [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    hosts_open = b.group(
+        vpc,
+        "hosts-open",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 32768,
+                "ToPort": 65535,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "dynamic ports <for the ALB>"}],
+            }
+        ],
+    )
+    hosts_alb = b.group(
+        vpc,
+        "hosts-from-alb",
+        [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 32768,
+                "ToPort": 65535,
+                "UserIdGroupPairs": [{"GroupId": alb_sg}],
+            }
+        ],
+    )
+    tasks_sg = b.group(
+        vpc,
+        "api-tasks",
+        [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": alb_sg}]}],
+    )
+    legacy = b.group(
+        vpc, "legacy-any-private", [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]
+    )
+    world.ids.update(
+        sg_alb=alb_sg, sg_hosts_open=hosts_open, sg_hosts_alb=hosts_alb, sg_tasks=tasks_sg, sg_legacy=legacy
+    )
 
     profile = b.instance_profile("ecsInstanceRole")
     b.ecs.create_cluster(clusterName="prod-web")
@@ -233,13 +396,12 @@ def _build_primary(client: ClientFactory, world: World) -> None:
     world.ids.update(i_trunked=trunked[0], i_pre_optin=pre_optin[0], i_t3=small[0])
 
     api_td = b.task_definition("api", "awsvpc", port=8080)
-    for i in range(3):
+    for _ in range(3):
         b.run_awsvpc("prod-web", api_td, "api", sub_a, [tasks_sg], trunked, trunked=True)
     for slot in (1, 2):
         b.run_awsvpc("prod-web", api_td, "api", sub_b, [tasks_sg], pre_optin, device_index=slot)
     b.run_awsvpc("prod-web", api_td, "api", sub_a, [tasks_sg], small, device_index=1)
-    b.service("prod-web", "api", api_td, 6, subnets=[sub_a, sub_b], groups=[tasks_sg], running=6,
-              scale_max=8)
+    b.service("prod-web", "api", api_td, 6, subnets=[sub_a, sub_b], groups=[tasks_sg], running=6, scale_max=8)
 
     web_tg = b.alb("web", [public_a, public_b], alb_sg, vpc, "instance", 80)
     web_td = b.task_definition("web", "bridge", port=80, host_port=0)
@@ -259,8 +421,17 @@ def _build_primary(client: ClientFactory, world: World) -> None:
     for _ in range(3):
         b.run_awsvpc("batch", pay_td, "payments", tight, [tasks_sg])
     b.filler(tight, 5, "reserved for the payments database proxy")
-    b.service("batch", "payments", pay_td, 3, launch="FARGATE", subnets=[tight], groups=[tasks_sg],
-              running=3, scale_max=4)
+    b.service(
+        "batch",
+        "payments",
+        pay_td,
+        3,
+        launch="FARGATE",
+        subnets=[tight],
+        groups=[tasks_sg],
+        running=3,
+        scale_max=4,
+    )
 
 
 def _build_secondary(client: ClientFactory, world: World) -> None:
@@ -269,10 +440,16 @@ def _build_secondary(client: ClientFactory, world: World) -> None:
     vpc = b.vpc("10.1.0.0/16")
     sub_a = b.subnet(vpc, "10.1.1.0/24", "eu-west-1a", "eu-private-a")
     sub_b = b.subnet(vpc, "10.1.2.0/24", "eu-west-1b", "eu-private-b")
-    hosts = b.group(vpc, "eu-hosts", [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-                                       "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}])
-    tasks_sg = b.group(vpc, "eu-tasks", [{"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535,
-                                          "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}])
+    hosts = b.group(
+        vpc,
+        "eu-hosts",
+        [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}],
+    )
+    tasks_sg = b.group(
+        vpc,
+        "eu-tasks",
+        [{"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}],
+    )
     world.ids.update(vpc_secondary=vpc, sg_eu_tasks=tasks_sg, subnet_eu_a=sub_a)
     profile = b.instance_profile("ecsInstanceRoleEu")
     b.ecs.create_cluster(clusterName="eu-app")
@@ -283,8 +460,17 @@ def _build_secondary(client: ClientFactory, world: World) -> None:
     for slot in (1, 2, 3):
         b.run_awsvpc("eu-app", td, "orders", sub_a, [tasks_sg], full, device_index=slot)
     b.run_awsvpc("eu-app", td, "orders", sub_b, [tasks_sg], spare, device_index=1)
-    b.service("eu-app", "orders", td, 4, subnets=[sub_a, sub_b], groups=[tasks_sg], running=4,
-              maximum_percent=150, minimum_healthy=100)
+    b.service(
+        "eu-app",
+        "orders",
+        td,
+        4,
+        subnets=[sub_a, sub_b],
+        groups=[tasks_sg],
+        running=4,
+        maximum_percent=150,
+        minimum_healthy=100,
+    )
 
 
 def build_demo_world(client: ClientFactory, account: str) -> World:

@@ -24,19 +24,25 @@ def instance_world(instance_type: str, tasks: int, *, trunk: bool = False, extra
     return b
 
 
-@pytest.mark.parametrize(("instance_type", "tasks", "trunk", "extra", "expected"), [
-    ("c5.large", 2, False, 0, "high"),      # 3 ENIs - 1 = 2 slots, both used
-    ("c5.large", 1, False, 1, "high"),      # an extra ENI takes the second slot
-    ("c5.large", 1, False, 0, None),        # 50 %: below the 80 % default
-    ("m5.4xlarge", 6, False, 0, "medium"),  # 6 of 7 = 86 %
-    ("m5.4xlarge", 5, False, 0, None),      # 5 of 7 = 71 %
-    ("c5.large", 2, True, 0, None),         # a trunk raises c5.large to 10
-    ("c5.large", 8, True, 0, "medium"),     # 8 of 10
-    ("c5.large", 10, True, 0, "high"),      # 10 of 10
-])
+@pytest.mark.parametrize(
+    ("instance_type", "tasks", "trunk", "extra", "expected"),
+    [
+        ("c5.large", 2, False, 0, "high"),  # 3 ENIs - 1 = 2 slots, both used
+        ("c5.large", 1, False, 1, "high"),  # an extra ENI takes the second slot
+        ("c5.large", 1, False, 0, None),  # 50 %: below the 80 % default
+        ("m5.4xlarge", 6, False, 0, "medium"),  # 6 of 7 = 86 %
+        ("m5.4xlarge", 5, False, 0, None),  # 5 of 7 = 71 %
+        ("c5.large", 2, True, 0, None),  # a trunk raises c5.large to 10
+        ("c5.large", 8, True, 0, "medium"),  # 8 of 10
+        ("c5.large", 10, True, 0, "high"),  # 10 of 10
+    ],
+)
 def test_instance_severity(instance_type, tasks, trunk, extra, expected):
-    result = [f for f in findings(instance_world(instance_type, tasks, trunk=trunk, extra=extra).build())
-              if f.resource_type == "container-instance"]
+    result = [
+        f
+        for f in findings(instance_world(instance_type, tasks, trunk=trunk, extra=extra).build())
+        if f.resource_type == "container-instance"
+    ]
     assert [f.severity for f in result] == ([expected] if expected else [])
 
 
@@ -82,8 +88,15 @@ def test_unknown_when_tasks_not_collected():
     assert finding is None or finding.severity == "info"
 
 
-def service_world(desired: int, running: int, *, scale_max: int | None = None, maximum_percent: int | None = 200,
-                  hosts: int = 1, instance_type: str = "m5.4xlarge") -> SnapshotBuilder:
+def service_world(
+    desired: int,
+    running: int,
+    *,
+    scale_max: int | None = None,
+    maximum_percent: int | None = 200,
+    hosts: int = 1,
+    instance_type: str = "m5.4xlarge",
+) -> SnapshotBuilder:
     b = SnapshotBuilder()
     cluster = b.cluster()
     b.subnet()
@@ -91,29 +104,47 @@ def service_world(desired: int, running: int, *, scale_max: int | None = None, m
     instances = [b.instance(cluster, instance_type) for _ in range(hosts)]
     for n in range(running):
         b.task(cluster, td, instance=instances[n % hosts], service="api")
-    b.service(cluster, "api", td, desired=desired, subnets=("subnet-a",), scale_max=scale_max,
-              maximum_percent=maximum_percent)
+    b.service(
+        cluster,
+        "api",
+        td,
+        desired=desired,
+        subnets=("subnet-a",),
+        scale_max=scale_max,
+        maximum_percent=maximum_percent,
+    )
     return b
 
 
-@pytest.mark.parametrize(("desired", "running", "scale_max", "maximum_percent", "hosts", "expected"), [
-    (2, 2, None, 200, 1, None),       # peak 4: needs 2 more, 5 free
-    (3, 3, None, 200, 1, None),       # peak 6: needs 3, 4 free
-    (4, 4, None, 200, 1, "medium"),   # peak 8: needs 4, 3 free → short at deployment only
-    (4, 2, None, 100, 1, None),       # peak 4: needs 2, 5 free
-    (2, 2, 10, 200, 1, "high"),       # auto-scaling max 10 → even the base (10) does not fit
-    (4, 4, None, None, 1, "medium"),  # maximumPercent not returned → ECS default 200
-    (4, 4, None, 100, 1, None),       # maximumPercent 100: peak 4, nothing more needed
-    (4, 4, None, 200, 2, None),       # two hosts: 10 free
-])
+@pytest.mark.parametrize(
+    ("desired", "running", "scale_max", "maximum_percent", "hosts", "expected"),
+    [
+        (2, 2, None, 200, 1, None),  # peak 4: needs 2 more, 5 free
+        (3, 3, None, 200, 1, None),  # peak 6: needs 3, 4 free
+        (4, 4, None, 200, 1, "medium"),  # peak 8: needs 4, 3 free → short at deployment only
+        (4, 2, None, 100, 1, None),  # peak 4: needs 2, 5 free
+        (2, 2, 10, 200, 1, "high"),  # auto-scaling max 10 → even the base (10) does not fit
+        (4, 4, None, None, 1, "medium"),  # maximumPercent not returned → ECS default 200
+        (4, 4, None, 100, 1, None),  # maximumPercent 100: peak 4, nothing more needed
+        (4, 4, None, 200, 2, None),  # two hosts: 10 free
+    ],
+)
 def test_service_peak(desired, running, scale_max, maximum_percent, hosts, expected):
-    result = [f for f in findings(service_world(desired, running, scale_max=scale_max,
-                                                maximum_percent=maximum_percent, hosts=hosts).build())
-              if f.resource_type == "service"]
+    result = [
+        f
+        for f in findings(
+            service_world(
+                desired, running, scale_max=scale_max, maximum_percent=maximum_percent, hosts=hosts
+            ).build()
+        )
+        if f.resource_type == "service"
+    ]
     assert [f.severity for f in result] == ([expected] if expected else [])
     if expected:
         detail = result[0].detail
-        assert detail["shortfall"] == detail["peak_tasks"] - detail["running_tasks"] - detail["cluster_headroom"]
+        assert (
+            detail["shortfall"] == detail["peak_tasks"] - detail["running_tasks"] - detail["cluster_headroom"]
+        )
         assert detail["shortfall"] > 0
 
 

@@ -10,8 +10,14 @@ from auditor.inventory import Inventory
 from tests.factories import SnapshotBuilder
 
 
-def world(instance_type: str = "c5.large", *, setting: str | None = "enabled", trunk: bool = False,
-          tasks: int = 1, profile: bool = True) -> SnapshotBuilder:
+def world(
+    instance_type: str = "c5.large",
+    *,
+    setting: str | None = "enabled",
+    trunk: bool = False,
+    tasks: int = 1,
+    profile: bool = True,
+) -> SnapshotBuilder:
     b = SnapshotBuilder()
     cluster = b.cluster()
     b.subnet()
@@ -30,15 +36,18 @@ def run(b: SnapshotBuilder):
     return list(eni_trunking.run(b.build(), Config()))
 
 
-@pytest.mark.parametrize(("kwargs", "expected"), [
-    ({"setting": "enabled", "trunk": True}, []),                      # all good
-    ({"setting": "enabled", "trunk": False, "tasks": 1}, ["medium"]),  # launched before opt-in
-    ({"setting": "enabled", "trunk": False, "tasks": 2}, ["high"]),    # … and already out of slots
-    ({"setting": "disabled", "tasks": 2}, ["medium"]),                # near the limit, would gain 2 → 10
-    ({"setting": "disabled", "tasks": 1}, []),                        # 50 %: not near the limit
-    ({"setting": None, "tasks": 2}, ["medium"]),                      # never set = disabled
-    ({"instance_type": "t3.medium", "setting": "enabled"}, ["low"]),  # type without trunking
-])
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"setting": "enabled", "trunk": True}, []),  # all good
+        ({"setting": "enabled", "trunk": False, "tasks": 1}, ["medium"]),  # launched before opt-in
+        ({"setting": "enabled", "trunk": False, "tasks": 2}, ["high"]),  # … and already out of slots
+        ({"setting": "disabled", "tasks": 2}, ["medium"]),  # near the limit, would gain 2 → 10
+        ({"setting": "disabled", "tasks": 1}, []),  # 50 %: not near the limit
+        ({"setting": None, "tasks": 2}, ["medium"]),  # never set = disabled
+        ({"instance_type": "t3.medium", "setting": "enabled"}, ["low"]),  # type without trunking
+    ],
+)
 def test_verdicts(kwargs, expected):
     assert [f.severity for f in run(world(**kwargs))] == expected
 

@@ -27,37 +27,44 @@ def run(b: SnapshotBuilder, config: Config | None = None):
     return list(wide_ports.run(b.build(), config or Config()))
 
 
-@pytest.mark.parametrize(("source", "kind", "severity"), [
-    ({"cidr": "0.0.0.0/0"}, "internet", "critical"),
-    ({"cidr": "::/0"}, "internet", "critical"),
-    ({"cidr": "203.0.113.0/24"}, "public-cidr", "high"),
-    ({"cidr": "10.0.0.0/8"}, "private-cidr", "medium"),
-    ({"cidr": "192.168.0.0/16"}, "private-cidr", "medium"),
-    ({"cidr": "10.0.4.0/22"}, "vpc-cidr", "low"),
-    ({"group": "sg-alb"}, "load-balancer-sg", "info"),
-    ({"group": "sg-hosts"}, "self", "low"),
-    ({"group": "sg-other"}, "security-group", "low"),
-    ({"prefix_list": "pl-123"}, "prefix-list", "low"),
-])
+@pytest.mark.parametrize(
+    ("source", "kind", "severity"),
+    [
+        ({"cidr": "0.0.0.0/0"}, "internet", "critical"),
+        ({"cidr": "::/0"}, "internet", "critical"),
+        ({"cidr": "203.0.113.0/24"}, "public-cidr", "high"),
+        ({"cidr": "10.0.0.0/8"}, "private-cidr", "medium"),
+        ({"cidr": "192.168.0.0/16"}, "private-cidr", "medium"),
+        ({"cidr": "10.0.4.0/22"}, "vpc-cidr", "low"),
+        ({"group": "sg-alb"}, "load-balancer-sg", "info"),
+        ({"group": "sg-hosts"}, "self", "low"),
+        ({"group": "sg-other"}, "security-group", "low"),
+        ({"prefix_list": "pl-123"}, "prefix-list", "low"),
+    ],
+)
 def test_source_kind_sets_severity(source, kind, severity):
     (finding,) = run(world(rule(**source)))
     assert finding.detail["source_kind"] == kind
     assert finding.severity == severity
 
 
-@pytest.mark.parametrize(("protocol", "from_port", "to_port", "count"), [
-    ("tcp", 32768, 65535, 32768),
-    ("-1", None, None, 65536),
-    ("udp", 0, 65535, 65536),
-    ("tcp", 1, 1024, 1024),   # exactly the default threshold
-])
+@pytest.mark.parametrize(
+    ("protocol", "from_port", "to_port", "count"),
+    [
+        ("tcp", 32768, 65535, 32768),
+        ("-1", None, None, 65536),
+        ("udp", 0, 65535, 65536),
+        ("tcp", 1, 1024, 1024),  # exactly the default threshold
+    ],
+)
 def test_port_count(protocol, from_port, to_port, count):
     (finding,) = run(world(rule(protocol, from_port, to_port, cidr="0.0.0.0/0")))
     assert finding.detail["port_count"] == count
 
 
-@pytest.mark.parametrize(("protocol", "from_port", "to_port"), [
-    ("tcp", 443, 443), ("tcp", 8000, 9022), ("icmp", -1, -1)])
+@pytest.mark.parametrize(
+    ("protocol", "from_port", "to_port"), [("tcp", 443, 443), ("tcp", 8000, 9022), ("icmp", -1, -1)]
+)
 def test_narrow_rules_and_icmp_are_quiet(protocol, from_port, to_port):
     assert run(world(rule(protocol, from_port, to_port, cidr="0.0.0.0/0"))) == []
 

@@ -26,34 +26,67 @@ def build_known_world(region: str = "us-east-1") -> dict[str, int]:
     for name in ("a", "b"):
         ecs.create_cluster(clusterName=name)
     for cluster, itype in (("a", "c5.large"), ("a", "t3.medium"), ("b", "c5.large")):
-        iid = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, InstanceType=itype,
-                                SubnetId=subnet, IamInstanceProfile={"Name": "p"})["Instances"][0]["InstanceId"]
-        ecs.register_container_instance(cluster=cluster, instanceIdentityDocument=json.dumps({"instanceId": iid}))
-    tds = [ecs.register_task_definition(family=f, networkMode="awsvpc", containerDefinitions=[
-        {"name": f, "image": "x", "memory": 128}])["taskDefinition"]["taskDefinitionArn"] for f in ("f1", "f2")]
+        iid = ec2.run_instances(
+            ImageId="ami-12345678",
+            MinCount=1,
+            MaxCount=1,
+            InstanceType=itype,
+            SubnetId=subnet,
+            IamInstanceProfile={"Name": "p"},
+        )["Instances"][0]["InstanceId"]
+        ecs.register_container_instance(
+            cluster=cluster, instanceIdentityDocument=json.dumps({"instanceId": iid})
+        )
+    tds = [
+        ecs.register_task_definition(
+            family=f, networkMode="awsvpc", containerDefinitions=[{"name": f, "image": "x", "memory": 128}]
+        )["taskDefinition"]["taskDefinitionArn"]
+        for f in ("f1", "f2")
+    ]
     for n in range(12):
-        ecs.create_service(cluster="a", serviceName=f"s{n}", taskDefinition=tds[n % 2], desiredCount=1,
-                           launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": []}})
+        ecs.create_service(
+            cluster="a",
+            serviceName=f"s{n}",
+            taskDefinition=tds[n % 2],
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": []}},
+        )
     for _ in range(5):
-        ecs.run_task(cluster="a", taskDefinition=tds[0], launchType="FARGATE",
-                     networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": []}})
+        ecs.run_task(
+            cluster="a",
+            taskDefinition=tds[0],
+            launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": []}},
+        )
     return {"clusters": 2, "instances": 3, "services": 12, "tasks": 5}
 
 
 # The lower bound for that world, from the APIs' page and batch sizes.
 EXPECTED_CALLS = {
-    "ecs:ListClusters": 1, "ecs:DescribeClusters": 1,
-    "ecs:ListContainerInstances": 2, "ecs:DescribeContainerInstances": 2,  # one per cluster
-    "ecs:ListServices": 2, "ecs:DescribeServices": 2,  # 12 services in a: batches of 10 → 2; b has none
-    "ecs:ListTasks": 2, "ecs:DescribeTasks": 1,  # 5 tasks in a → 1 batch; b has none
+    "ecs:ListClusters": 1,
+    "ecs:DescribeClusters": 1,
+    "ecs:ListContainerInstances": 2,
+    "ecs:DescribeContainerInstances": 2,  # one per cluster
+    "ecs:ListServices": 2,
+    "ecs:DescribeServices": 2,  # 12 services in a: batches of 10 → 2; b has none
+    "ecs:ListTasks": 2,
+    "ecs:DescribeTasks": 1,  # 5 tasks in a → 1 batch; b has none
     "ecs:DescribeTaskDefinition": 2,  # 2 distinct, each once
     "ecs:ListAccountSettings": 2,  # the caller's (account default) + the one container-instance role
-    "ec2:DescribeInstances": 1, "ec2:DescribeInstanceTypes": 1,  # 3 instances, 2 types: one call each
+    "ec2:DescribeInstances": 1,
+    "ec2:DescribeInstanceTypes": 1,  # 3 instances, 2 types: one call each
     "iam:GetInstanceProfile": 1,
-    "ec2:DescribeNetworkInterfaces": 1, "ec2:DescribeSubnets": 1, "ec2:DescribeVpcs": 1,
-    "ec2:DescribeSecurityGroups": 1, "ec2:DescribeRouteTables": 1, "ec2:DescribeVpcEndpoints": 1,
-    "elasticloadbalancing:DescribeTargetGroups": 1, "elasticloadbalancing:DescribeLoadBalancers": 1,
-    "application-autoscaling:DescribeScalableTargets": 1, "servicequotas:GetServiceQuota": 1,
+    "ec2:DescribeNetworkInterfaces": 1,
+    "ec2:DescribeSubnets": 1,
+    "ec2:DescribeVpcs": 1,
+    "ec2:DescribeSecurityGroups": 1,
+    "ec2:DescribeRouteTables": 1,
+    "ec2:DescribeVpcEndpoints": 1,
+    "elasticloadbalancing:DescribeTargetGroups": 1,
+    "elasticloadbalancing:DescribeLoadBalancers": 1,
+    "application-autoscaling:DescribeScalableTargets": 1,
+    "servicequotas:GetServiceQuota": 1,
 }
 
 
@@ -86,8 +119,11 @@ def test_batches_use_the_largest_size_each_api_allows(clients):
     build_known_world()
     requests = record_requests(clients)
     collect(clients, ("us-east-1",))
-    sizes = {"ecs:DescribeServices": ("services", 10), "ecs:DescribeTasks": ("tasks", 100),
-             "ecs:DescribeContainerInstances": ("containerInstances", 100)}
+    sizes = {
+        "ecs:DescribeServices": ("services", 10),
+        "ecs:DescribeTasks": ("tasks", 100),
+        "ecs:DescribeContainerInstances": ("containerInstances", 100),
+    }
     for api, params in requests:
         if api in sizes:
             key, limit = sizes[api]
@@ -118,6 +154,7 @@ def test_task_definitions_fetched_once_and_without_secret_values(clients):
     arns = [td.arn for td in snapshot.task_definitions]
     assert len(arns) == len(set(arns))
     from auditor.snapshot import dumps
+
     text = dumps(snapshot)
     assert "demo-env-secret-value" not in text
     assert "secretsmanager" not in text
@@ -134,16 +171,23 @@ def test_cluster_filter_asks_only_for_named_clusters(clients):
     assert snapshot.extra["missing_clusters:us-east-1"] == "missing"
 
 
-@pytest.mark.parametrize("failing", ["ecs:DescribeTasks", "ec2:DescribeInstanceTypes",
-                                     "ec2:DescribeNetworkInterfaces", "ecs:ListClusters"])
+@pytest.mark.parametrize(
+    "failing",
+    ["ecs:DescribeTasks", "ec2:DescribeInstanceTypes", "ec2:DescribeNetworkInterfaces", "ecs:ListClusters"],
+)
 def test_one_denied_api_is_recorded_and_the_audit_goes_on(clients, failing):
     build_known_world()
     from botocore.exceptions import ClientError
 
     def deny(model, **_):
         if f"{model.service_model.signing_name}:{model.name}" == failing:
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"},
-                               "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)
+            raise ClientError(
+                {
+                    "Error": {"Code": "AccessDeniedException", "Message": "no"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                model.name,
+            )
 
     clients.session.events.register("provide-client-params", deny)
     snapshot = collect(clients, ("us-east-1",))

@@ -27,9 +27,15 @@ def free_port() -> int:
 def base_env() -> dict[str, str]:
     """A clean environment: fake credentials, no profile, no metadata service lookups."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing",
-               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-               AWS_EC2_METADATA_DISABLED="true", PYTHONPATH=str(ROOT))
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SESSION_TOKEN="testing",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+        PYTHONPATH=str(ROOT),
+    )
     return env
 
 
@@ -38,24 +44,38 @@ class Server:
     url: str
     world: World
 
-    def run(self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True,
-                              env=env or base_env(), cwd=cwd or ROOT, timeout=300)
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "auditor", *args],
+            capture_output=True,
+            text=True,
+            env=env or base_env(),
+            cwd=cwd or ROOT,
+            timeout=300,
+        )
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     from moto.server import ThreadedMotoServer
 
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing")
+    saved = {
+        k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    }
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing"
+    )
     port = free_port()
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto_server.start()
     url = f"http://127.0.0.1:{port}"
     try:
         session = boto3.session.Session()
-        world = build_demo_world(lambda s, r: session.client(s, region_name=r, endpoint_url=url), "123456789012")
+        world = build_demo_world(
+            lambda s, r: session.client(s, region_name=r, endpoint_url=url), "123456789012"
+        )
         yield Server(url=url, world=world)
     finally:
         moto_server.stop()

@@ -14,12 +14,19 @@ REGIONS = "us-east-1,eu-west-1"
 
 def test_scan_writes_every_file_and_exits_by_fail_on(server, tmp_path):
     out = tmp_path / "out"
-    result = server.run("scan", "--endpoint-url", server.url, "--region", REGIONS, "--out", str(out),
-                        "--fail-on", "critical")
+    result = server.run(
+        "scan", "--endpoint-url", server.url, "--region", REGIONS, "--out", str(out), "--fail-on", "critical"
+    )
     assert result.returncode == 1, result.stderr  # the demo world has a critical finding
     names = {p.name for p in out.iterdir()}
-    assert names == {"report.html", "findings.json", "snapshot.json", "findings.csv",
-                     "capacity_instances.csv", "capacity_subnets.csv"}
+    assert names == {
+        "report.html",
+        "findings.json",
+        "snapshot.json",
+        "findings.csv",
+        "capacity_instances.csv",
+        "capacity_subnets.csv",
+    }
     doc = json.loads((out / "findings.json").read_text())
     assert doc["schema"] == "ecs-net-audit/findings/v1"
     assert doc["scope"]["regions"] == ["us-east-1", "eu-west-1"]
@@ -51,13 +58,18 @@ def test_scan_writes_every_file_and_exits_by_fail_on(server, tmp_path):
 
 def test_fail_on_absent_exits_zero_and_report_reanalyses_offline(server, tmp_path):
     first = tmp_path / "scan"
-    assert server.run("scan", "--endpoint-url", server.url, "--region", REGIONS, "--out", str(first),
-                      "--quiet").returncode == 0
+    assert (
+        server.run(
+            "scan", "--endpoint-url", server.url, "--region", REGIONS, "--out", str(first), "--quiet"
+        ).returncode
+        == 0
+    )
     second = tmp_path / "report"
     env = base_env()
     env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"  # would fail loudly if `report` called AWS
-    result = server.run("report", str(first / "snapshot.json"), "--out", str(second), "--format", "json",
-                        env=env)
+    result = server.run(
+        "report", str(first / "snapshot.json"), "--out", str(second), "--format", "json", env=env
+    )
     assert result.returncode == 0, result.stderr
     assert {p.name for p in second.iterdir()} == {"findings.json", "snapshot.json"}
     a = json.loads((first / "findings.json").read_text())
@@ -70,7 +82,9 @@ def test_fail_on_absent_exits_zero_and_report_reanalyses_offline(server, tmp_pat
 def test_scan_matches_the_embedded_demo(server, tmp_path):
     scan = tmp_path / "scan"
     demo = tmp_path / "demo"
-    server.run("scan", "--endpoint-url", server.url, "--region", REGIONS, "--out", str(scan), "--format", "json")
+    server.run(
+        "scan", "--endpoint-url", server.url, "--region", REGIONS, "--out", str(scan), "--format", "json"
+    )
     result = server.run("demo", "--out", str(demo), "--format", "json")
     assert result.returncode == 0, result.stderr
 
@@ -83,8 +97,19 @@ def test_scan_matches_the_embedded_demo(server, tmp_path):
 
 def test_cluster_filter(server, tmp_path):
     out = tmp_path / "out"
-    server.run("scan", "--endpoint-url", server.url, "--region", REGIONS, "--cluster", "eu-app",
-               "--out", str(out), "--format", "json")
+    server.run(
+        "scan",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        REGIONS,
+        "--cluster",
+        "eu-app",
+        "--out",
+        str(out),
+        "--format",
+        "json",
+    )
     doc = json.loads((out / "findings.json").read_text())
     assert doc["scope"]["clusters"] == ["eu-app"]
     assert {f["region"] for f in doc["findings"]} == {"eu-west-1"}
@@ -102,9 +127,16 @@ def test_bad_config_exits_2_with_one_line_and_writes_nothing(server, tmp_path):
 
 
 def test_bad_usage_exits_2(server, tmp_path):
-    for args in (["scan", "--format", "pdf"], ["scan", "--region", "moon-1"], ["report"],
-                 ["report", str(tmp_path / "missing.json")], ["frobnicate"]):
-        result = server.run(*args, "--out", str(tmp_path / "x")) if args[0] != "frobnicate" else server.run(*args)
+    for args in (
+        ["scan", "--format", "pdf"],
+        ["scan", "--region", "moon-1"],
+        ["report"],
+        ["report", str(tmp_path / "missing.json")],
+        ["frobnicate"],
+    ):
+        result = (
+            server.run(*args, "--out", str(tmp_path / "x")) if args[0] != "frobnicate" else server.run(*args)
+        )
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip().count("\n") == 0, result.stderr
         assert "Traceback" not in result.stderr
@@ -115,8 +147,9 @@ def test_no_credentials_exits_3(server, tmp_path):
     env = base_env()
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         env.pop(key)
-    result = server.run("scan", "--endpoint-url", server.url, "--region", "us-east-1",
-                        "--out", str(tmp_path / "o"), env=env)
+    result = server.run(
+        "scan", "--endpoint-url", server.url, "--region", "us-east-1", "--out", str(tmp_path / "o"), env=env
+    )
     assert result.returncode == 3
     assert "no AWS credentials" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "o").exists()
@@ -126,8 +159,18 @@ def test_unreachable_endpoint_exits_3(tmp_path, server):
     config = tmp_path / "c.toml"
     config.write_text("[scan]\nmax_attempts = 1\n")
     from tests.e2e.conftest import free_port
-    result = server.run("scan", "--endpoint-url", f"http://127.0.0.1:{free_port()}", "--region", "us-east-1",
-                        "--config", str(config), "--out", str(tmp_path / "o"))
+
+    result = server.run(
+        "scan",
+        "--endpoint-url",
+        f"http://127.0.0.1:{free_port()}",
+        "--region",
+        "us-east-1",
+        "--config",
+        str(config),
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert result.returncode == 3
     assert "endpoint" in result.stderr.lower() and "Traceback" not in result.stderr
 

@@ -62,6 +62,7 @@ def place_task(account: str, plan: TaskPlan) -> None:
     ec2 = get_backend("ec2")[account][plan.region]
     task = _find_task(ecs, plan.cluster, plan.task_arn)
     task.container_instance_arn = plan.container_instance_arn  # moto places tasks at random
+    task.launch_type = "EC2" if plan.container_instance_arn else "FARGATE"  # start_task leaves it empty
     task.availability_zone = None
     for attachment in task.attachments:
         details = {d["name"]: d for d in attachment["details"]}

@@ -41,6 +41,8 @@ class Thresholds:
     subnet_free_high: float = 0.10  # subnet-ip-exhaustion: free below this share of usable → high
     subnet_free_medium: float = 0.25  # … below this → medium
     wide_port_min_ports: int = 1024  # wide-port-range: a rule opening at least this many ports
+    eni_quota_medium: float = 0.80  # eni-quota: ENIs in the region / quota at or above this → medium
+    eni_quota_high: float = 0.95  # … → high
 
 
 @dataclass(frozen=True)
@@ -68,12 +70,20 @@ def validate(config: Config) -> Config:
     if not 1 <= config.scan.max_attempts <= 50:
         raise ConfigError("scan.max_attempts must be between 1 and 50")
     t = config.thresholds
-    for name in ("eni_utilization", "subnet_free_high", "subnet_free_medium"):
+    for name in (
+        "eni_utilization",
+        "subnet_free_high",
+        "subnet_free_medium",
+        "eni_quota_medium",
+        "eni_quota_high",
+    ):
         value = getattr(t, name)
         if not 0 < value <= 1:
             raise ConfigError(f"thresholds.{name} must be a fraction in (0, 1], got {value}")
     if t.subnet_free_high > t.subnet_free_medium:
         raise ConfigError("thresholds.subnet_free_high must not exceed thresholds.subnet_free_medium")
+    if t.eni_quota_medium > t.eni_quota_high:
+        raise ConfigError("thresholds.eni_quota_medium must not exceed thresholds.eni_quota_high")
     if not 1 <= t.wide_port_min_ports <= 65536:
         raise ConfigError("thresholds.wide_port_min_ports must be between 1 and 65536")
     parse_formats(config.output.formats)

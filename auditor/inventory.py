@@ -15,6 +15,7 @@ from auditor.model import (
     ContainerInstance,
     Ec2Instance,
     NetworkInterface,
+    RouteTable,
     ScalableTarget,
     SecurityGroup,
     Service,
@@ -26,6 +27,31 @@ from auditor.model import (
 
 DEFAULT_MAXIMUM_PERCENT = 200  # ECS's default for REPLICA services with the ECS deployment controller
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+
+
+@dataclass(frozen=True)
+class HostPort:
+    """A host port a task definition binds statically: one copy per instance per port."""
+
+    container: str
+    port: int
+    protocol: str
+
+
+def static_host_ports(td: TaskDefinition) -> list[HostPort]:
+    """host mode: every container port; bridge: every non-zero hostPort. awsvpc/none: none."""
+    ports = []
+    for c in td.containers:
+        for pm in c.port_mappings:
+            if td.network_mode == "host":
+                port = pm.host_port or pm.container_port
+            elif td.network_mode == "bridge":
+                port = pm.host_port
+            else:
+                port = None
+            if port:
+                ports.append(HostPort(container=c.name, port=port, protocol=pm.protocol or "tcp"))
+    return ports
 
 
 @dataclass(frozen=True)
@@ -111,6 +137,17 @@ class Inventory:
         td = self.task_definitions.get(task_definition_arn or "")
         return td.network_mode if td else None
 
+    def task_definition_of(self, service: Service) -> TaskDefinition | None:
+        return self.task_definitions.get(service.task_definition_arn or "")
+
+    @cached_property
+    def services_by_task_definition(self) -> dict[str, list[Service]]:
+        index: dict[str, list[Service]] = defaultdict(list)
+        for s in self.snapshot.services:
+            if s.task_definition_arn:
+                index[s.task_definition_arn].append(s)
+        return index
+
     def service_tasks(self, service: Service) -> list[Task]:
         return self.tasks_by_group.get((service.cluster_arn, service.group), [])
 
@@ -171,6 +208,29 @@ class Inventory:
             s.cluster_arn for s in self.snapshot.services if self.is_awsvpc(s) and not self.is_fargate(s)
         }
         return frozenset(arns)
+
+    # ------------------------------------------------------------ network
+
+    @cached_property
+    def _route_tables(self) -> tuple[dict[str, RouteTable], dict[str, RouteTable]]:
+        explicit = {sid: rt for rt in self.snapshot.route_tables for sid in rt.subnet_ids}
+        main = {rt.vpc_id: rt for rt in self.snapshot.route_tables if rt.main}
+        return explicit, main
+
+    def route_table_for(self, subnet: Subnet) -> RouteTable | None:
+        """The subnet's explicit association, else its VPC's main route table."""
+        explicit, main = self._route_tables
+        return explicit.get(subnet.subnet_id) or main.get(subnet.vpc_id)
+
+    def admits_internet(self, group_ids: tuple[str, ...]) -> bool | None:
+        """Whether any of the groups admits 0.0.0.0/0 or ::/0 inbound; None if a group is unknown."""
+        seen = False
+        for gid in group_ids:
+            group = self.security_groups.get(gid)
+            if group is None:
+                return None
+            seen = seen or any(r.cidr in ("0.0.0.0/0", "::/0") for r in group.ingress)
+        return seen
 
     # ------------------------------------------------------------ instances
 

@@ -118,6 +118,7 @@ class Service:
     load_balancers: tuple[ServiceLoadBalancer, ...] = ()
     placement_constraints: tuple[PlacementConstraint, ...] = ()
     deployments: tuple[Deployment, ...] = ()
+    task_set_public_ips: tuple[str, ...] = ()  # assignPublicIp of each task set (EXTERNAL/CODE_DEPLOY)
 
     @property
     def group(self) -> str:
@@ -144,6 +145,7 @@ class ContainerDefinition:
     log_driver: str | None = None
     environment_count: int = 0
     secrets_count: int = 0
+    secret_sources: tuple[str, ...] = ()  # "secretsmanager" / "ssm": which service holds them, never what
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ class TaskDefinition:
     network_mode: str  # awsvpc | bridge | host | none
     requires_compatibilities: tuple[str, ...] = ()
     containers: tuple[ContainerDefinition, ...] = ()
+    placement_constraints: tuple[PlacementConstraint, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,13 @@ def test_every_check_stays_quiet_somewhere(result):
         "eni-trunking": [r.instance_id for r in result.instances],
         "subnet-ip-exhaustion": [r.subnet_id for r in result.subnets],
         "wide-port-range": [g.group_id for g in snapshot.security_groups],
+        "static-port-conflict": [s.arn for s in snapshot.services],
+        "network-mode": [td.arn for td in snapshot.task_definitions],
+        "public-ip": [s.arn for s in snapshot.services if s.subnets],
+        "egress-path": [s.arn for s in snapshot.services if s.subnets],
+        "lb-target-type": [s.arn for s in snapshot.services if s.load_balancers],
+        "orphan-eni": [e.eni_id for e in snapshot.network_interfaces if e.status == "available"],
+        "eni-quota": list(snapshot.regions),
     }
     for check in CHECKS:
         quiet = [rid for rid in candidates[check.id] if (check.id, rid) not in flagged]

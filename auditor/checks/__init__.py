@@ -7,7 +7,19 @@ boto3: analysis runs offline.
 
 from __future__ import annotations
 
-from auditor.checks import eni_headroom, eni_trunking, subnet_ips, wide_ports
+from auditor.checks import (
+    egress_path,
+    eni_headroom,
+    eni_quota,
+    eni_trunking,
+    lb_target_type,
+    network_mode,
+    orphan_eni,
+    public_ip,
+    static_port_conflict,
+    subnet_ips,
+    wide_ports,
+)
 from auditor.checks.base import Check
 from auditor.config import Config
 from auditor.findings import Finding, severity_rank
@@ -18,6 +30,13 @@ CHECKS: tuple[Check, ...] = (
     eni_trunking.CHECK,
     subnet_ips.CHECK,
     wide_ports.CHECK,
+    static_port_conflict.CHECK,
+    network_mode.CHECK,
+    public_ip.CHECK,
+    egress_path.CHECK,
+    lb_target_type.CHECK,
+    orphan_eni.CHECK,
+    eni_quota.CHECK,
 )
 
 

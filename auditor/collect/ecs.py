@@ -133,6 +133,13 @@ def parse_service(raw: dict[str, Any], account: str, region: str) -> Service:
             )
             for d in raw.get("deployments", [])
         ),
+        task_set_public_ips=tuple(
+            ts.get("networkConfiguration", {})
+            .get("awsvpcConfiguration", {})
+            .get("assignPublicIp", "DISABLED")
+            for ts in raw.get("taskSets", [])
+            if ts.get("networkConfiguration", {}).get("awsvpcConfiguration")
+        ),
     )
 
 
@@ -167,6 +174,11 @@ def parse_task(raw: dict[str, Any], account: str, region: str) -> Task:
     )
 
 
+def secret_source(value_from: str) -> str:
+    """The AWS service a secret reference points at; the reference itself is not kept."""
+    return "secretsmanager" if value_from.startswith("arn:") and ":secretsmanager:" in value_from else "ssm"
+
+
 def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> TaskDefinition:
     """A task definition with its network facts. Only the *counts* of environment and secrets."""
     containers: list[ContainerDefinition] = []
@@ -189,6 +201,9 @@ def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> Tas
                 log_driver=log.get("logDriver"),
                 environment_count=len(c.get("environment", []) or []),
                 secrets_count=len(c.get("secrets", []) or []),
+                secret_sources=tuple(
+                    sorted({secret_source(str(s.get("valueFrom", ""))) for s in c.get("secrets") or []})
+                ),
             )
         )
     return TaskDefinition(
@@ -200,6 +215,10 @@ def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> Tas
         network_mode=raw.get("networkMode") or "bridge",  # ECS's default for EC2 is bridge
         requires_compatibilities=tuple(raw.get("requiresCompatibilities", [])),
         containers=tuple(containers),
+        placement_constraints=tuple(
+            PlacementConstraint(type=c.get("type", ""), expression=c.get("expression", ""))
+            for c in raw.get("placementConstraints", [])
+        ),
     )
 
 

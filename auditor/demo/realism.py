@@ -121,3 +121,24 @@ def mark_managed(account: str, region: str, eni_id: str, interface_type: str, de
     eni.interface_type = interface_type
     eni.description = description
     eni.requester_managed = True
+    eni.status = "in-use"
+
+
+def detach(account: str, region: str, eni_id: str) -> None:
+    """An ENI left `available` (moto creates ENIs in that state; make sure it stays so)."""
+    eni = get_backend("ec2")[account][region].get_network_interface(eni_id)
+    eni.status = "available"
+
+
+def set_eni_quota(account: str, region: str, value: float) -> None:
+    """moto answers the ENI quota with the global default 5000 everywhere: give one region its own."""
+    backend = get_backend("service-quotas")[account][region]
+    original = backend.get_service_quota
+
+    def get_service_quota(service_code: str, quota_code: str) -> dict[str, Any]:
+        quota = dict(original(service_code, quota_code))
+        if (service_code, quota_code) == ("vpc", "L-DF5E4CA3"):
+            quota["Value"] = value
+        return quota
+
+    backend.get_service_quota = get_service_quota

@@ -9,7 +9,7 @@ us-east-1 — trunking enabled account-wide (VPC 10.0.0.0/16)
     i-pre-optin c5.large launched before the opt-in, no trunk, 2 of 2 .. eni-headroom high,
                                                                          eni-trunking high
     i-t3        t3.medium (no trunking), 1 of 2 ......................... eni-trunking low
-    service `api` (awsvpc, desired 4, auto scaling max 6, maximumPercent 200) → peak 12:
+    service `api` (awsvpc, desired 6, auto scaling max 8, maximumPercent 200) → peak 16:
       eni-headroom service shortfall
     service `web` (bridge, hostPort 0) behind an ALB target group; hosts' security groups:
       `hosts-open` tcp 32768-65535 from 0.0.0.0/0 (critical), `hosts-from-alb` from the ALB (info)
@@ -17,9 +17,18 @@ us-east-1 — trunking enabled account-wide (VPC 10.0.0.0/16)
   cluster `batch` (Fargate): service `payments` (awsvpc) in the nearly full /28 `tight` subnet
     → subnet-ip-exhaustion; the /24 subnets stay quiet
   security group `legacy-any-private`: all traffic from 10.0.0.0/8 (medium)
+  services `legacy-admin` (bridge, static host port 8081, 4 wanted on 3 instances, target group port
+    8080) → static-port-conflict high, lb-target-type low; `status-page` (static port, fits) quiet;
+    `node-exporter` (host mode, root) and `metrics-sidecar` both on host port 9100 → network-mode
+    medium, static-port-conflict medium
+  `public-api` (Fargate, public IPs, `instance` target group) → public-ip, lb-target-type high;
+    `payments` in `tight`, which has only ecr endpoints → egress-path high (logs, secretsmanager);
+    private subnets leave through a NAT gateway (quiet); a leftover task ENI → orphan-eni, an ELB's
+    detached ENI is AWS-managed (quiet)
 eu-west-1 — trunking disabled (VPC 10.1.0.0/16)
   cluster `eu-app` (EC2): two m5.xlarge without trunk, one at 3 of 3 awsvpc tasks
     → eni-headroom high and eni-trunking "would raise 3 → 20"; tasks' group open to the VPC (low)
+  its ENI quota view is lowered to 8 → eni-quota; us-east-1 (quota 5000) stays quiet
 """
 
 from __future__ import annotations
@@ -87,6 +96,60 @@ class _Builder:
         if rules:
             self.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=rules)
         return group_id
+
+    def nat_route_table(self, vpc_id: str, public_subnet: str, subnets: list[str]) -> str:
+        """A NAT gateway in a public subnet and a route table sending the subnets' egress to it."""
+        allocation = self.ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = self.ec2.create_nat_gateway(SubnetId=public_subnet, AllocationId=allocation)["NatGateway"]
+        for address in nat.get("NatGatewayAddresses", []):
+            if address.get("NetworkInterfaceId"):
+                realism.mark_managed(
+                    self.world.account,
+                    self.region,
+                    address["NetworkInterfaceId"],
+                    "nat_gateway",
+                    f"Interface for NAT Gateway {nat['NatGatewayId']}",
+                )
+        table = self.ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+        self.ec2.create_route(
+            RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat["NatGatewayId"]
+        )
+        for subnet in subnets:
+            self.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        return str(table)
+
+    def isolated_route_table(self, vpc_id: str, subnets: list[str]) -> str:
+        """A route table with only the local route: egress through VPC endpoints or not at all."""
+        table = self.ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+        for subnet in subnets:
+            self.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        return str(table)
+
+    def endpoints(self, vpc_id: str, names: list[str], subnet: str, group: str, route_table: str) -> None:
+        """Interface endpoints (private DNS on) in one subnet, and the S3 gateway endpoint."""
+        for name in names:
+            endpoint = self.ec2.create_vpc_endpoint(
+                VpcId=vpc_id,
+                ServiceName=f"com.amazonaws.{self.region}.{name}",
+                VpcEndpointType="Interface",
+                SubnetIds=[subnet],
+                SecurityGroupIds=[group],
+                PrivateDnsEnabled=True,
+            )["VpcEndpoint"]
+            for eni_id in endpoint.get("NetworkInterfaceIds", []):
+                realism.mark_managed(
+                    self.world.account,
+                    self.region,
+                    eni_id,
+                    "vpc_endpoint",
+                    f"VPC Endpoint Interface {endpoint['VpcEndpointId']}",
+                )
+        self.ec2.create_vpc_endpoint(
+            VpcId=vpc_id,
+            ServiceName=f"com.amazonaws.{self.region}.s3",
+            VpcEndpointType="Gateway",
+            RouteTableIds=[route_table],
+        )
 
     def filler(self, subnet_id: str, count: int, description: str) -> None:
         """Other workloads' addresses in a subnet (one ENI with secondary IPs)."""
@@ -171,7 +234,7 @@ class _Builder:
     ) -> str:
         container: dict[str, Any] = {
             "name": family,
-            "image": f"public.ecr.aws/demo/{family}:1",
+            "image": f"{self.world.account}.dkr.ecr.{self.region}.amazonaws.com/{family}:1",
             "memory": 256,
             "essential": True,
             "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": f"/ecs/{family}"}},
@@ -273,6 +336,7 @@ class _Builder:
         launch: str = "EC2",
         subnets: list[str] | None = None,
         groups: list[str] | None = None,
+        public_ip: bool = False,
         target_group: str | None = None,
         container: str | None = None,
         port: int | None = None,
@@ -294,7 +358,7 @@ class _Builder:
                 "awsvpcConfiguration": {
                     "subnets": subnets,
                     "securityGroups": groups or [],
-                    "assignPublicIp": "DISABLED",
+                    "assignPublicIp": "ENABLED" if public_ip else "DISABLED",
                 }
             }
         if target_group:
@@ -335,6 +399,17 @@ class _Builder:
         return str(tg)
 
 
+def _tcp(
+    port_from: int, port_to: int, *, cidr: str | None = None, group: str | None = None
+) -> dict[str, Any]:
+    rule: dict[str, Any] = {"IpProtocol": "tcp", "FromPort": port_from, "ToPort": port_to}
+    if cidr:
+        rule["IpRanges"] = [{"CidrIp": cidr}]
+    if group:
+        rule["UserIdGroupPairs"] = [{"GroupId": group}]
+    return rule
+
+
 def _build_primary(client: ClientFactory, world: World) -> None:
     b = _Builder(client, PRIMARY, world)
     b.ecs.put_account_setting(name="awsvpcTrunking", value="enabled")
@@ -344,13 +419,17 @@ def _build_primary(client: ClientFactory, world: World) -> None:
     tight = b.subnet(vpc, "10.0.9.0/28", "us-east-1c", "tight")
     public_a = b.subnet(vpc, "10.0.100.0/24", "us-east-1a", "public-a")
     public_b = b.subnet(vpc, "10.0.101.0/24", "us-east-1b", "public-b")
-    world.ids.update(vpc_primary=vpc, subnet_a=sub_a, subnet_b=sub_b, subnet_tight=tight)
-
-    alb_sg = b.group(
-        vpc,
-        "alb",
-        [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    world.ids.update(
+        vpc_primary=vpc, subnet_a=sub_a, subnet_b=sub_b, subnet_tight=tight, subnet_public_a=public_a
     )
+
+    # Private subnets leave through a NAT gateway; `tight` has only VPC endpoints (not all it needs).
+    b.nat_route_table(vpc, public_a, [sub_a, sub_b])
+    isolated = b.isolated_route_table(vpc, [tight])
+    endpoints_sg = b.group(vpc, "endpoints", [_tcp(443, 443, cidr="10.0.0.0/16")])
+    b.endpoints(vpc, ["ecr.api", "ecr.dkr"], sub_a, endpoints_sg, isolated)
+
+    alb_sg = b.group(vpc, "alb", [_tcp(443, 443, cidr="0.0.0.0/0")])
     hosts_open = b.group(
         vpc,
         "hosts-open",
@@ -363,28 +442,19 @@ def _build_primary(client: ClientFactory, world: World) -> None:
             }
         ],
     )
-    hosts_alb = b.group(
-        vpc,
-        "hosts-from-alb",
-        [
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 32768,
-                "ToPort": 65535,
-                "UserIdGroupPairs": [{"GroupId": alb_sg}],
-            }
-        ],
-    )
-    tasks_sg = b.group(
-        vpc,
-        "api-tasks",
-        [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": alb_sg}]}],
-    )
+    hosts_alb = b.group(vpc, "hosts-from-alb", [_tcp(32768, 65535, group=alb_sg)])
+    tasks_sg = b.group(vpc, "api-tasks", [_tcp(8080, 8080, group=alb_sg)])
+    public_sg = b.group(vpc, "public-api", [_tcp(443, 443, cidr="0.0.0.0/0")])
     legacy = b.group(
         vpc, "legacy-any-private", [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]
     )
     world.ids.update(
-        sg_alb=alb_sg, sg_hosts_open=hosts_open, sg_hosts_alb=hosts_alb, sg_tasks=tasks_sg, sg_legacy=legacy
+        sg_alb=alb_sg,
+        sg_hosts_open=hosts_open,
+        sg_hosts_alb=hosts_alb,
+        sg_tasks=tasks_sg,
+        sg_legacy=legacy,
+        sg_public=public_sg,
     )
 
     profile = b.instance_profile("ecsInstanceRole")
@@ -393,8 +463,10 @@ def _build_primary(client: ClientFactory, world: World) -> None:
     trunked = b.container_instance("prod-web", "c5.large", sub_a, [hosts_alb], profile, trunk=True)
     pre_optin = b.container_instance("prod-web", "c5.large", sub_b, [hosts_alb, legacy], profile)
     small = b.container_instance("prod-web", "t3.medium", sub_a, [hosts_open], profile)
+    hosts = (trunked, pre_optin, small)
     world.ids.update(i_trunked=trunked[0], i_pre_optin=pre_optin[0], i_t3=small[0])
 
+    # awsvpc on EC2: fills the untrunked c5.large; its peak (8 × 200 %) does not fit the cluster.
     api_td = b.task_definition("api", "awsvpc", port=8080)
     for _ in range(3):
         b.run_awsvpc("prod-web", api_td, "api", sub_a, [tasks_sg], trunked, trunked=True)
@@ -403,20 +475,45 @@ def _build_primary(client: ClientFactory, world: World) -> None:
     b.run_awsvpc("prod-web", api_td, "api", sub_a, [tasks_sg], small, device_index=1)
     b.service("prod-web", "api", api_td, 6, subnets=[sub_a, sub_b], groups=[tasks_sg], running=6, scale_max=8)
 
+    # bridge with dynamic ports behind an `instance` target group: the recommended bridge setup.
     web_tg = b.alb("web", [public_a, public_b], alb_sg, vpc, "instance", 80)
     web_td = b.task_definition("web", "bridge", port=80, host_port=0)
     for n, host in enumerate((trunked, pre_optin)):
         b.run_on_host("prod-web", web_td, "service:web", host, "web", 80, 49153 + n)
     b.service("prod-web", "web", web_td, 2, target_group=web_tg, container="web", port=80, running=2)
 
+    # bridge with a static host port: 4 wanted, 3 instances; its target group says 8080, tasks bind 8081.
+    admin_tg = b.alb("admin", [public_a, public_b], alb_sg, vpc, "instance", 8080)
+    admin_td = b.task_definition("legacy-admin", "bridge", port=8080, host_port=8081)
+    for host in hosts:
+        b.run_on_host("prod-web", admin_td, "service:legacy-admin", host, "legacy-admin", 8080, 8081)
+    b.service(
+        "prod-web",
+        "legacy-admin",
+        admin_td,
+        4,
+        target_group=admin_tg,
+        container="legacy-admin",
+        port=8080,
+        running=3,
+    )
+    # a static port that fits, deployments included (1 × 200 % = 2 of 3 instances)
+    status_td = b.task_definition("status-page", "bridge", port=80, host_port=8082, user="nobody")
+    b.run_on_host("prod-web", status_td, "service:status-page", small, "status-page", 80, 8082)
+    b.service("prod-web", "status-page", status_td, 1, running=1)
+
+    # host mode daemon running as root, and a sidecar claiming the same host port
     exporter_td = b.task_definition("node-exporter", "host", port=9100, host_port=9100)
-    for host in (trunked, pre_optin, small):
+    for host in hosts:
         b.run_on_host("prod-web", exporter_td, "service:node-exporter", host, "node-exporter", 9100, 9100)
     b.service("prod-web", "node-exporter", exporter_td, 0, daemon=True, running=3)
+    sidecar_td = b.task_definition("metrics-sidecar", "bridge", port=9100, host_port=9100, user="1000")
+    b.service("prod-web", "metrics-sidecar", sidecar_td, 1, running=0)
 
     batch_td = b.task_definition("nightly-report", "none")
     b.run_on_host("prod-web", batch_td, "family:nightly-report", small, "nightly-report", None, None)
 
+    # Fargate in the nearly full /28 without the endpoints its logs and secrets need
     pay_td = b.task_definition("payments", "awsvpc", port=8443, fargate=True)
     for _ in range(3):
         b.run_awsvpc("batch", pay_td, "payments", tight, [tasks_sg])
@@ -433,6 +530,44 @@ def _build_primary(client: ClientFactory, world: World) -> None:
         scale_max=4,
     )
 
+    # Fargate with public IPs in public subnets, wrongly behind an `instance` target group
+    public_tg = b.alb("public", [public_a, public_b], alb_sg, vpc, "instance", 443)
+    public_td = b.task_definition("public-api", "awsvpc", port=443, fargate=True)
+    for subnet in (public_a, public_b):
+        b.run_awsvpc("batch", public_td, "public-api", subnet, [public_sg])
+    b.service(
+        "batch",
+        "public-api",
+        public_td,
+        2,
+        launch="FARGATE",
+        subnets=[public_a, public_b],
+        groups=[public_sg],
+        public_ip=True,
+        target_group=public_tg,
+        container="public-api",
+        port=443,
+        running=2,
+    )
+
+    # ENIs nobody uses: a leftover task ENI (orphan) and a load balancer's (AWS-managed, left alone)
+    leftover = b.ec2.create_network_interface(
+        SubnetId=sub_a, Description=f"arn:aws:ecs:{PRIMARY}:{world.account}:attachment/5f2c9e1d-demo"
+    )
+    managed = b.ec2.create_network_interface(SubnetId=sub_b, Description="ELB app/web/50dc6c495c0c9188")
+    realism.mark_managed(
+        world.account,
+        PRIMARY,
+        managed["NetworkInterface"]["NetworkInterfaceId"],
+        "interface",
+        "ELB app/web/50dc6c495c0c9188",
+    )
+    realism.detach(world.account, PRIMARY, managed["NetworkInterface"]["NetworkInterfaceId"])
+    world.ids.update(
+        eni_leftover=leftover["NetworkInterface"]["NetworkInterfaceId"],
+        eni_managed=managed["NetworkInterface"]["NetworkInterfaceId"],
+    )
+
 
 def _build_secondary(client: ClientFactory, world: World) -> None:
     b = _Builder(client, SECONDARY, world)
@@ -440,16 +575,10 @@ def _build_secondary(client: ClientFactory, world: World) -> None:
     vpc = b.vpc("10.1.0.0/16")
     sub_a = b.subnet(vpc, "10.1.1.0/24", "eu-west-1a", "eu-private-a")
     sub_b = b.subnet(vpc, "10.1.2.0/24", "eu-west-1b", "eu-private-b")
-    hosts = b.group(
-        vpc,
-        "eu-hosts",
-        [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}],
-    )
-    tasks_sg = b.group(
-        vpc,
-        "eu-tasks",
-        [{"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}],
-    )
+    public = b.subnet(vpc, "10.1.100.0/24", "eu-west-1a", "eu-public")
+    b.nat_route_table(vpc, public, [sub_a, sub_b])
+    hosts = b.group(vpc, "eu-hosts", [_tcp(22, 22, cidr="10.1.0.0/16")])
+    tasks_sg = b.group(vpc, "eu-tasks", [_tcp(0, 65535, cidr="10.1.0.0/16")])
     world.ids.update(vpc_secondary=vpc, sg_eu_tasks=tasks_sg, subnet_eu_a=sub_a)
     profile = b.instance_profile("ecsInstanceRoleEu")
     b.ecs.create_cluster(clusterName="eu-app")
@@ -471,6 +600,8 @@ def _build_secondary(client: ClientFactory, world: World) -> None:
         maximum_percent=150,
         minimum_healthy=100,
     )
+    # A small account's quota view: stands in for a region with thousands of ENIs near its quota.
+    realism.set_eni_quota(world.account, SECONDARY, 8)
 
 
 def build_demo_world(client: ClientFactory, account: str) -> World:

@@ -157,9 +157,10 @@ def test_task_definitions_fetched_once_and_without_secret_values(clients):
 
     text = dumps(snapshot)
     assert "demo-env-secret-value" not in text
-    assert "secretsmanager" not in text
+    assert ":secret:demo" not in text  # the reference itself is not kept, only which service holds it
     api = next(td for td in snapshot.task_definitions if td.family == "api")
     assert api.containers[0].environment_count == 1 and api.containers[0].secrets_count == 1
+    assert api.containers[0].secret_sources == ("secretsmanager",)
 
 
 def test_cluster_filter_asks_only_for_named_clusters(clients):

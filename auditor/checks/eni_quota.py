@@ -1,0 +1,82 @@
+"""eni-quota — a region's ENIs against the "Network interfaces per Region" quota.
+
+Why: every awsvpc task, container instance, load balancer node, NAT gateway and endpoint takes an
+ENI, and all of them count against one regional quota (Service Quotas `vpc` / `L-DF5E4CA3`,
+5,000 by default). When it is reached, new awsvpc tasks fail to start across every cluster in the
+region at once, with an error that does not name the quota.
+
+What: ENIs in the region (every status and type: an `available` ENI counts too) against the quota:
+≥ `thresholds.eni_quota_medium` (80 %) → medium, ≥ `thresholds.eni_quota_high` (95 %) → high.
+When the quota could not be read, the documented default (5,000) is used and the finding says so;
+when the ENIs could not be listed, the verdict is unknown.
+
+Fix: request an increase (`aws service-quotas request-service-quota-increase --service-code vpc
+--quota-code L-DF5E4CA3 --desired-value <n>`) well before it is reached, and delete orphaned
+ENIs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from auditor.checks.base import Check
+from auditor.config import Config
+from auditor.findings import Finding, unknown
+from auditor.inventory import Inventory
+from auditor.model import Snapshot
+
+ID = "eni-quota"
+API = "ec2:DescribeNetworkInterfaces"
+
+
+def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
+    inv = Inventory.of(snapshot)
+    counts = Counter((e.account, e.region) for e in snapshot.network_interfaces)
+    for quota in snapshot.quotas:
+        where: dict[str, Any] = dict(
+            check=ID,
+            account=quota.account,
+            region=quota.region,
+            resource_type="region",
+            resource_id=quota.region,
+            cluster=None,
+        )
+        if inv.missing(quota.account, quota.region, API):
+            yield unknown(title=f"ENIs in use in {quota.region} are unknown", missing=[API], **where)
+            continue
+        in_use = counts[(quota.account, quota.region)]
+        utilization = in_use / quota.value if quota.value else 1.0
+        t = config.thresholds
+        if utilization < t.eni_quota_medium:
+            continue
+        default_note = (
+            " (quota not readable: AWS's default 5,000 assumed)" if quota.source == "default" else ""
+        )
+        yield Finding(
+            severity="high" if utilization >= t.eni_quota_high else "medium",
+            **where,
+            title=f"{in_use} ENIs in {quota.region} use {utilization:.0%} of the quota of {quota.value:,.0f}"
+            + default_note,
+            detail={
+                "enis_in_use": in_use,
+                "quota": quota.value,
+                "utilization": round(utilization, 3),
+                "quota_source": quota.source,
+                "quota_code": f"{quota.service_code}/{quota.quota_code}",
+            },
+            recommendation="Request a higher quota: aws service-quotas request-service-quota-increase "
+            f"--region {quota.region} --service-code vpc --quota-code L-DF5E4CA3 --desired-value "
+            f"{int(max(quota.value * 2, in_use * 2))}, and delete orphaned ENIs.",
+        )
+
+
+CHECK = Check(
+    id=ID,
+    title="ENIs against the regional quota",
+    severity="high",
+    resource_types=("region",),
+    run=run,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,120 @@
+"""lb-target-type — load-balancer target groups of the wrong type for the service's network mode.
+
+Why: ECS registers awsvpc tasks by their ENI's IP, so their target group must be of type `ip`;
+bridge and host tasks are registered as the instance plus a host port, so theirs must be
+`instance`. With the wrong type, `CreateService` fails, or (after a task-definition change of
+network mode) new tasks never become healthy targets and the deployment rolls back or hangs.
+Separately, for bridge tasks with a static host port the target group's own port is ignored: ECS
+registers each target with the host port, which surprises people reading the console.
+
+What: for each service's target group, the type against the task definition's network mode:
+mismatch → high; a bridge service with a static host port whose target group port differs
+from that host port → low (traffic goes to the registered host port; say so). A target group or
+network mode that was not collected → unknown.
+
+Fix: create a target group of the expected type (`aws elbv2 create-target-group --target-type
+ip|instance …`), point the listener rule at it, and update the service's load balancer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.base import Check
+from auditor.config import Config
+from auditor.findings import Finding, unknown
+from auditor.inventory import Inventory, static_host_ports
+from auditor.model import Service, ServiceLoadBalancer, Snapshot
+
+ID = "lb-target-type"
+API = "elasticloadbalancing:DescribeTargetGroups"
+
+
+def _judge(inv: Inventory, service: Service, lb: ServiceLoadBalancer) -> Finding | None:
+    tg_arn = lb.target_group_arn or ""
+    where = dict(
+        check=ID,
+        account=service.account,
+        region=service.region,
+        resource_type="service",
+        resource_id=service.arn,
+        cluster=inv.cluster_name(service.cluster_arn),
+        sub_key=tg_arn,
+    )
+    tg = inv.target_groups.get(tg_arn)
+    td = inv.task_definition_of(service)
+    mode = "awsvpc" if service.subnets else (td.network_mode if td else None)
+    if tg is None or mode is None:
+        missing = inv.missing(service.account, service.region, API, "ecs:DescribeTaskDefinition")
+        return unknown(
+            title=f"target group type of {service.name} is unknown",
+            missing=missing or ([f"target group {tg_arn}"] if tg is None else ["task definition"]),
+            **where,
+        )
+    expected = "ip" if mode == "awsvpc" else "instance"
+    detail: dict[str, object] = {
+        "network_mode": mode,
+        "target_group": tg.arn,
+        "target_type": tg.target_type,
+        "expected_target_type": expected,
+        "target_group_port": tg.port,
+    }
+    if tg.target_type != expected:
+        return Finding(
+            severity="high",
+            detail=detail,
+            **where,
+            title=f"service {service.name} ({mode}) is behind target group {tg.name} of type "
+            f"{tg.target_type}; {mode} tasks need type {expected}",
+            recommendation=f"Create a target group with --target-type {expected} (aws elbv2 "
+            f"create-target-group --name {tg.name}-{expected} --target-type {expected} --protocol "
+            f"{tg.protocol or 'HTTP'} --port {tg.port or 80} --vpc-id {tg.vpc_id}), switch the listener "
+            "to it and update the service.",
+        )
+    if mode == "bridge" and td is not None:
+        host_ports = [p.port for p in static_host_ports(td) if lb.container_name in (None, p.container)]
+        mapped = next(
+            (
+                pm.host_port
+                for c in td.containers
+                if c.name == lb.container_name
+                for pm in c.port_mappings
+                if pm.container_port == lb.container_port
+            ),
+            None,
+        )
+        host_port = mapped if mapped else (host_ports[0] if host_ports else None)
+        if host_port and tg.port is not None and tg.port != host_port:
+            detail["host_port"] = host_port
+            return Finding(
+                severity="low",
+                detail=detail,
+                **where,
+                title=f"target group {tg.name} says port {tg.port} but {service.name} is registered on "
+                f"host port {host_port}; the group's port is ignored",
+                recommendation=f"Set the target group's port to {host_port} (or use dynamic host ports) so "
+                "the console, health checks and security-group rules say what really happens.",
+            )
+    return None
+
+
+def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
+    inv = Inventory.of(snapshot)
+    for service in snapshot.services:
+        if service.status != "ACTIVE":
+            continue
+        for lb in service.load_balancers:
+            if lb.target_group_arn:  # Classic Load Balancers have no target group type
+                finding = _judge(inv, service, lb)
+                if finding is not None:
+                    yield finding
+
+
+CHECK = Check(
+    id=ID,
+    title="Target group type against the service's network mode",
+    severity="high",
+    resource_types=("service",),
+    run=run,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,100 @@
+"""orphan-eni — unattached ENIs holding addresses in subnets that ECS uses.
+
+Why: an ENI with status `available` is attached to nothing, yet every private IP on it is taken
+from its subnet. ECS task ENIs normally go away with their task, but failed cleanups, ENIs that
+people "reserved" by hand, and leftovers of deleted stacks accumulate — and in a small subnet they
+are often what pushes awsvpc tasks into "insufficient free addresses".
+
+What: ENIs with status `available` in subnets that ECS uses (tasks, container instances, awsvpc
+services), except those AWS manages itself (load balancer, NAT gateway, VPC endpoint and other
+requester-managed interfaces) → low, medium when the subnet is under pressure (free addresses
+below `thresholds.subnet_free_medium`, or short at the services' peak). The description says
+where it came from (`arn:aws:ecs:…:attachment/…` is a leftover task ENI); AWS gives no creation
+time, so the age is only hinted at.
+
+Fix: check nothing needs it (tags, description), then `aws ec2 delete-network-interface
+--network-interface-id <eni>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.capacity import ecs_subnet_ids, subnet_capacity
+from auditor.checks.base import Check
+from auditor.config import Config
+from auditor.findings import Finding
+from auditor.model import NetworkInterface, Snapshot
+
+ID = "orphan-eni"
+MANAGED_PREFIXES = (
+    "ELB ",
+    "AWS created network interface for directory",
+    "Interface for NAT Gateway",
+    "VPC Endpoint Interface",
+    "AWS Lambda VPC ENI",
+    "RDSNetworkInterface",
+    "EFS mount target",
+)
+
+
+def is_aws_managed(eni: NetworkInterface) -> bool:
+    return (
+        eni.requester_managed
+        or eni.interface_type not in ("interface", "")
+        or eni.description.startswith(MANAGED_PREFIXES)
+    )
+
+
+def origin_hint(eni: NetworkInterface) -> str:
+    if eni.description.startswith("arn:aws:ecs:") and ":attachment/" in eni.description:
+        return "left by an ECS task (its attachment no longer exists)"
+    if eni.description:
+        return f"described as {eni.description!r}"
+    return "no description; check its tags and who created it (CloudTrail CreateNetworkInterface)"
+
+
+def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
+    used = ecs_subnet_ids(snapshot)
+    pressure = {}
+    for row in subnet_capacity(snapshot):
+        share = row.available / row.usable if row.usable else 1.0
+        pressure[row.subnet_id] = row.projected_free < 0 or share < config.thresholds.subnet_free_medium
+    for eni in snapshot.network_interfaces:
+        if eni.status != "available" or eni.subnet_id not in used or is_aws_managed(eni):
+            continue
+        under_pressure = pressure.get(eni.subnet_id or "", False)
+        count = len(eni.private_ips)
+        yield Finding(
+            check=ID,
+            severity="medium" if under_pressure else "low",
+            account=eni.account,
+            region=eni.region,
+            resource_type="network-interface",
+            resource_id=eni.eni_id,
+            cluster=None,
+            title=f"{eni.eni_id} is attached to nothing but holds {count} "
+            f"address{'es' if count != 1 else ''} in {eni.subnet_id}"
+            + (", a subnet under pressure" if under_pressure else ""),
+            detail={
+                "subnet_id": eni.subnet_id,
+                "private_ips": list(eni.private_ips),
+                "description": eni.description,
+                "interface_type": eni.interface_type,
+                "origin": origin_hint(eni),
+                "subnet_under_pressure": under_pressure,
+                "age": "unknown (AWS returns no creation time for ENIs)",
+            },
+            recommendation="If nothing needs it, delete it: aws ec2 delete-network-interface "
+            f"--region {eni.region} --network-interface-id {eni.eni_id}",
+        )
+
+
+CHECK = Check(
+    id=ID,
+    title="Unattached ENIs holding addresses in ECS subnets",
+    severity="low",
+    resource_types=("network-interface",),
+    run=run,
+    doc=__doc__ or "",
+)

@@ -1,0 +1,220 @@
+"""static-port-conflict — services that cannot place, or cannot deploy, because of static host ports.
+
+Why: in `host` mode every container port is bound on the instance, and in `bridge` mode a
+non-zero `hostPort` is too. Either way only one copy of the task fits on an instance, per port.
+A service that wants more copies than there are instances that can take it leaves tasks PENDING
+forever. Worse and more common: a service that fits exactly (desired = instances) cannot deploy,
+because the new tasks need free instances while `minimumHealthyPercent` 100 keeps every old one
+running — the classic minimumHealthyPercent 100 / maximumPercent 200 deadlock. Two services that
+bind the same host port in one cluster compete for the same instances.
+
+What, for EC2 services whose task definition binds static host ports, with the instances that can
+take the task (ACTIVE in the cluster, matching `memberOf` constraints on instance attributes):
+desired count above them → high; deployment peak (`desired × maximumPercent / 100`) above them →
+medium (`deployment_deadlock` says whether it cannot progress at all); two services in one cluster
+claiming the same host port and protocol → medium. DAEMON services are judged per instance, so
+only by their port claims. A placement expression this check cannot read → unknown.
+
+Fix: use dynamic host ports (`hostPort: 0`) behind a load balancer, or awsvpc; add instances;
+or lower `minimumHealthyPercent` (e.g. 50) so deployments can stop old tasks first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from auditor.checks.base import Check
+from auditor.config import Config
+from auditor.findings import Finding, unknown
+from auditor.inventory import DEFAULT_MAXIMUM_PERCENT, HostPort, Inventory, static_host_ports
+from auditor.model import ContainerInstance, PlacementConstraint, Service, Snapshot
+
+ID = "static-port-conflict"
+_EXPRESSION = re.compile(
+    r"^\s*attribute:(?P<name>[\w.\-]+)\s*(?P<op>==|!=|=~|!~|in|not_in)\s*(?P<value>.+?)\s*$", re.IGNORECASE
+)
+
+
+def _matches(ci: ContainerInstance, expression: str) -> bool | None:
+    """Whether the instance satisfies a simple `attribute:` expression; None when not readable."""
+    if re.search(r"\s(and|or)\s", expression, re.IGNORECASE):
+        return None
+    m = _EXPRESSION.match(expression)
+    if not m:
+        return None
+    actual = ci.attribute(m["name"])
+    op, value = m["op"].lower(), m["value"].strip()
+    if op in ("in", "not_in"):
+        if not (value.startswith("[") and value.endswith("]")):
+            return None
+        options = {v.strip() for v in value[1:-1].split(",")}
+        return (actual in options) == (op == "in")
+    if op in ("=~", "!~"):
+        try:
+            found = actual is not None and re.fullmatch(value.replace("*", ".*"), actual) is not None
+        except re.error:
+            return None
+        return found == (op == "=~")
+    return (actual == value) == (op == "==")
+
+
+def eligible_instances(
+    inv: Inventory, service: Service, constraints: tuple[PlacementConstraint, ...]
+) -> list[ContainerInstance] | None:
+    """ACTIVE instances of the service's cluster that satisfy its memberOf constraints."""
+    result = []
+    for ci in inv.snapshot.container_instances:
+        if ci.cluster_arn != service.cluster_arn or ci.status != "ACTIVE":
+            continue
+        ok = True
+        for c in constraints:
+            if c.type != "memberOf":
+                continue
+            verdict = _matches(ci, c.expression)
+            if verdict is None:
+                return None
+            ok = ok and verdict
+        if ok:
+            result.append(ci)
+    return result
+
+
+def _port_text(ports: list[HostPort]) -> list[str]:
+    return sorted({f"{p.port}/{p.protocol}" for p in ports})
+
+
+def _count_findings(inv: Inventory, service: Service, ports: list[HostPort], mode: str) -> Iterator[Finding]:
+    td = inv.task_definition_of(service)
+    constraints = service.placement_constraints + (td.placement_constraints if td else ())
+    where = dict(
+        check=ID,
+        account=service.account,
+        region=service.region,
+        resource_type="service",
+        resource_id=service.arn,
+        cluster=inv.cluster_name(service.cluster_arn),
+    )
+    eligible = eligible_instances(inv, service, constraints)
+    if eligible is None:
+        yield unknown(
+            title=f"instances that can run {service.name} are unknown (placement expression not read)",
+            missing=[c.expression for c in constraints if c.type == "memberOf"],
+            **where,
+        )
+        return
+    percent = service.maximum_percent or DEFAULT_MAXIMUM_PERCENT
+    peak = math.ceil(service.desired_count * percent / 100)
+    min_healthy = service.minimum_healthy_percent if service.minimum_healthy_percent is not None else 100
+    must_keep = math.ceil(service.desired_count * min_healthy / 100)
+    count = len(eligible)
+    detail: dict[str, object] = {
+        "network_mode": mode,
+        "host_ports": _port_text(ports),
+        "desired_count": service.desired_count,
+        "peak_tasks": peak,
+        "eligible_instances": count,
+        "conflicting_services": [],
+        "maximum_percent": percent,
+        "minimum_healthy_percent": min_healthy,
+        "deployment_deadlock": count <= must_keep,
+    }
+    ports_text = ", ".join(_port_text(ports))
+    if service.desired_count > count:
+        yield Finding(
+            severity="high",
+            detail=detail,
+            **where,
+            title=f"service {service.name} wants {service.desired_count} tasks but only {count} instances "
+            f"can take one (static host port {ports_text})",
+            recommendation="Use dynamic host ports (hostPort 0) behind the load balancer or awsvpc mode, "
+            f"or run at least {service.desired_count} eligible instances.",
+        )
+    elif peak > count:
+        stall = "cannot progress" if detail["deployment_deadlock"] else "run in slow waves"
+        yield Finding(
+            severity="medium",
+            detail=detail,
+            **where,
+            title=f"deployments of {service.name} {stall}: {peak} tasks at peak, {count} instances "
+            f"(static host port {ports_text})",
+            recommendation="Set minimumHealthyPercent below 100 (e.g. aws ecs update-service --cluster "
+            f"{inv.cluster_name(service.cluster_arn)} --service {service.name} --deployment-configuration "
+            "minimumHealthyPercent=50,maximumPercent=100), add an instance, or move to dynamic ports.",
+        )
+
+
+def _claims(inv: Inventory, snapshot: Snapshot) -> Iterator[Finding]:
+    by_port: dict[tuple[str, int, str], list[Service]] = defaultdict(list)
+    for service in snapshot.services:
+        td = inv.task_definition_of(service)
+        if td is None or service.status != "ACTIVE":
+            continue
+        for number, proto in {(p.port, p.protocol) for p in static_host_ports(td)}:
+            by_port[(service.cluster_arn, number, proto)].append(service)
+    for (cluster_arn, port, protocol), services in sorted(by_port.items()):
+        if len(services) < 2:
+            continue
+        services = sorted(services, key=lambda s: s.name)
+        names = [s.name for s in services]
+        first = services[0]
+        td = inv.task_definition_of(first)
+        yield Finding(
+            check=ID,
+            severity="medium",
+            account=first.account,
+            region=first.region,
+            resource_type="service",
+            resource_id=first.arn,
+            cluster=inv.cluster_name(cluster_arn),
+            sub_key=f"port:{port}/{protocol}",
+            title=f"services {', '.join(names)} all bind host port {port}/{protocol} in cluster "
+            f"{inv.cluster_name(cluster_arn)}: at most one of them per instance",
+            detail={
+                "network_mode": td.network_mode if td else None,
+                "host_ports": [f"{port}/{protocol}"],
+                "desired_count": sum(s.desired_count for s in services),
+                "peak_tasks": None,
+                "eligible_instances": None,
+                "conflicting_services": names,
+            },
+            recommendation="Give each service its own host port, or use dynamic host ports (hostPort 0) "
+            "or awsvpc mode so they no longer compete for the same instances.",
+        )
+
+
+def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
+    inv = Inventory.of(snapshot)
+    for service in snapshot.services:
+        if service.status != "ACTIVE" or inv.is_fargate(service) or service.scheduling_strategy == "DAEMON":
+            continue
+        td = inv.task_definition_of(service)
+        if td is None:
+            if inv.missing(service.account, service.region, "ecs:DescribeTaskDefinition"):
+                yield unknown(
+                    check=ID,
+                    account=service.account,
+                    region=service.region,
+                    resource_type="service",
+                    resource_id=service.arn,
+                    cluster=inv.cluster_name(service.cluster_arn),
+                    title=f"host ports of service {service.name} are unknown",
+                    missing=["ecs:DescribeTaskDefinition"],
+                )
+            continue
+        ports = static_host_ports(td)
+        if ports:
+            yield from _count_findings(inv, service, ports, td.network_mode)
+    yield from _claims(inv, snapshot)
+
+
+CHECK = Check(
+    id=ID,
+    title="Static host ports: tasks that cannot place or deploy",
+    severity="high",
+    resource_types=("service",),
+    run=run,
+    doc=__doc__ or "",
+)

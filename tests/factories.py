@@ -18,7 +18,11 @@ from auditor.model import (
     InstanceTypeInfo,
     LoadBalancer,
     NetworkInterface,
+    PlacementConstraint,
     PortMapping,
+    Quota,
+    Route,
+    RouteTable,
     ScalableTarget,
     SecurityGroup,
     SecurityGroupRule,
@@ -30,6 +34,7 @@ from auditor.model import (
     Task,
     TaskDefinition,
     Vpc,
+    VpcEndpoint,
 )
 
 ACCOUNT = "111122223333"
@@ -174,6 +179,12 @@ class SnapshotBuilder:
         *,
         host_port: int | None = None,
         container_port: int | None = 8080,
+        user: str | None = "1000",
+        privileged: bool | None = None,
+        image: str = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/app:1",
+        log_driver: str | None = None,
+        secret_sources: tuple[str, ...] = (),
+        placement: tuple[PlacementConstraint, ...] = (),
     ) -> str:
         arn = f"arn:aws:ecs:{self.region}:{ACCOUNT}:task-definition/{family}:1"
         mappings = (
@@ -188,7 +199,19 @@ class SnapshotBuilder:
                 account=ACCOUNT,
                 region=self.region,
                 network_mode=mode,
-                containers=(ContainerDefinition(name=family, image="img", port_mappings=mappings),),
+                containers=(
+                    ContainerDefinition(
+                        name=family,
+                        image=image,
+                        port_mappings=mappings,
+                        user=user,
+                        privileged=privileged,
+                        log_driver=log_driver,
+                        secrets_count=len(secret_sources),
+                        secret_sources=secret_sources,
+                    ),
+                ),
+                placement_constraints=placement,
             ),
         )
         return arn
@@ -269,6 +292,10 @@ class SnapshotBuilder:
         groups: tuple[str, ...] = (),
         target_group: str | None = None,
         scheduling: str = "REPLICA",
+        public_ip: bool = False,
+        minimum_healthy: int | None = 100,
+        placement: tuple[PlacementConstraint, ...] = (),
+        container_port: int = 80,
     ) -> str:
         arn = f"arn:aws:ecs:{self.region}:{ACCOUNT}:service/{cluster.rsplit('/', 1)[-1]}/{name}"
         lbs = (
@@ -277,7 +304,7 @@ class SnapshotBuilder:
                     target_group_arn=target_group,
                     load_balancer_name=None,
                     container_name=name,
-                    container_port=80,
+                    container_port=container_port,
                 ),
             )
             if target_group
@@ -297,8 +324,10 @@ class SnapshotBuilder:
                 desired_count=desired,
                 subnets=subnets,
                 security_groups=groups,
-                assign_public_ip="DISABLED" if subnets else None,
+                assign_public_ip=("ENABLED" if public_ip else "DISABLED") if subnets else None,
                 maximum_percent=maximum_percent,
+                minimum_healthy_percent=minimum_healthy,
+                placement_constraints=placement,
                 load_balancers=lbs,
                 scheduling_strategy=scheduling,
             ),
@@ -357,7 +386,7 @@ class SnapshotBuilder:
         )
         return group_id
 
-    def load_balancer(self, group_id: str) -> str:
+    def load_balancer(self, group_id: str, target_type: str = "instance", port: int = 80) -> str:
         lb_arn = f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT}:loadbalancer/app/lb/1"
         self._add(
             "load_balancers",
@@ -379,14 +408,79 @@ class SnapshotBuilder:
                 account=ACCOUNT,
                 region=self.region,
                 name="tg",
-                target_type="instance",
-                port=80,
+                target_type=target_type,
+                port=port,
                 protocol="HTTP",
                 vpc_id="vpc-1",
                 load_balancer_arns=(lb_arn,),
             ),
         )
         return tg_arn
+
+    def route_table(
+        self,
+        table_id: str,
+        routes: list[tuple[str, str, str]],
+        *,
+        subnets: tuple[str, ...] = (),
+        main: bool = False,
+        vpc: str = "vpc-1",
+    ) -> str:
+        """Routes as (destination, target type, target id)."""
+        self._add(
+            "route_tables",
+            RouteTable(
+                route_table_id=table_id,
+                account=ACCOUNT,
+                region=self.region,
+                vpc_id=vpc,
+                main=main,
+                subnet_ids=subnets,
+                routes=tuple(Route(destination=d, target_type=t, target_id=i) for d, t, i in routes),
+            ),
+        )
+        return table_id
+
+    def endpoint(
+        self,
+        name: str,
+        *,
+        kind: str = "Interface",
+        route_tables: tuple[str, ...] = (),
+        groups: tuple[str, ...] = (),
+        private_dns: bool | None = True,
+        vpc: str = "vpc-1",
+    ) -> str:
+        endpoint_id = self._next("vpce")
+        self._add(
+            "vpc_endpoints",
+            VpcEndpoint(
+                endpoint_id=endpoint_id,
+                account=ACCOUNT,
+                region=self.region,
+                vpc_id=vpc,
+                service_name=f"com.amazonaws.{self.region}.{name}",
+                endpoint_type=kind,
+                state="available",
+                route_table_ids=route_tables,
+                security_group_ids=groups,
+                private_dns_enabled=private_dns if kind == "Interface" else None,
+            ),
+        )
+        return endpoint_id
+
+    def quota(self, value: float, source: str = "service-quotas") -> None:
+        self._add(
+            "quotas",
+            Quota(
+                account=ACCOUNT,
+                region=self.region,
+                service_code="vpc",
+                quota_code="L-DF5E4CA3",
+                value=value,
+                source=source,
+            ),
+        )
 
     def coverage(self, api: str, status: str = "ok", detail: str = "") -> None:
         self._add(

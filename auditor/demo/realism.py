@@ -141,4 +141,4 @@ def set_eni_quota(account: str, region: str, value: float) -> None:
             quota["Value"] = value
         return quota
 
-    backend.get_service_quota = get_service_quota
+    setattr(backend, "get_service_quota", get_service_quota)  # noqa: B010 - instance override

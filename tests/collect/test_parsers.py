@@ -205,3 +205,41 @@ def test_route_targets():
         ("0.0.0.0/0", "nat-gateway"),
         ("pl-s3", "gateway"),
     ]
+
+
+def test_task_definition_placement_and_secret_sources():
+    raw = {
+        "taskDefinitionArn": "td:2",
+        "networkMode": "bridge",
+        "placementConstraints": [{"type": "memberOf", "expression": "attribute:ecs.instance-type =~ t3.*"}],
+        "containerDefinitions": [
+            {
+                "name": "c",
+                "image": "i",
+                "secrets": [
+                    {"name": "A", "valueFrom": "arn:aws:secretsmanager:us-east-1:1:secret:db-AbC"},
+                    {"name": "B", "valueFrom": "/prod/api/token"},
+                ],
+            }
+        ],
+    }
+    td = ecs.parse_task_definition(raw, "1", "us-east-1")
+    assert td.placement_constraints[0].expression == "attribute:ecs.instance-type =~ t3.*"
+    assert td.containers[0].secret_sources == ("secretsmanager", "ssm")
+    assert "db-AbC" not in repr(td) and "/prod/api/token" not in repr(td)
+
+
+def test_task_sets_public_ip():
+    raw = {
+        "serviceArn": "s",
+        "serviceName": "blue-green",
+        "taskSets": [
+            {
+                "networkConfiguration": {
+                    "awsvpcConfiguration": {"subnets": ["s1"], "assignPublicIp": "ENABLED"}
+                }
+            },
+            {"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["s1"]}}},
+        ],
+    }
+    assert ecs.parse_service(raw, "1", "us-east-1").task_set_public_ips == ("ENABLED", "DISABLED")

@@ -22,7 +22,7 @@ from auditor.checks import (
 )
 from auditor.checks.base import Check
 from auditor.config import Config
-from auditor.findings import Finding, severity_rank
+from auditor.findings import Finding, severity_rank, unknown
 from auditor.model import Snapshot
 
 CHECKS: tuple[Check, ...] = (
@@ -40,9 +40,43 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+def coverage_gaps(check: Check, snapshot: Snapshot, already: list[Finding]) -> list[Finding]:
+    """A region-level unknown for each region where an API the check needs was not collected.
+
+    Resource-level unknowns say which resources lack a verdict; this says that resources the
+    audit never saw (a cluster list that was denied, say) may have problems too, so a region with
+    gaps never reads as all-clear for the check.
+    """
+    reported = {
+        (f.account, f.region) for f in already if f.resource_type == "region" and f.detail.get("unknown")
+    }
+    gaps: dict[tuple[str, str], list[str]] = {}
+    for row in snapshot.coverage:
+        if row.api in check.needs and row.status != "ok":
+            gaps.setdefault((row.account, row.region), []).append(f"{row.api} ({row.status})")
+    return [
+        unknown(
+            check=check.id,
+            account=account,
+            region=region,
+            resource_type="region",
+            resource_id=region,
+            cluster=None,
+            sub_key="coverage",
+            title=f"{check.id} in {region} is incomplete: {', '.join(apis)} not collected",
+            missing=sorted(a.split(" ")[0] for a in apis),
+        )
+        for (account, region), apis in sorted(gaps.items())
+        if (account, region) not in reported
+    ]
+
+
 def run_checks(snapshot: Snapshot, config: Config) -> list[Finding]:
-    """Every check's findings, most severe first, then by check, region and resource."""
-    findings = [f for check in CHECKS for f in check.run(snapshot, config)]
+    """Every check's findings (with coverage gaps as unknowns), most severe first."""
+    findings: list[Finding] = []
+    for check in CHECKS:
+        own = list(check.run(snapshot, config))
+        findings += own + coverage_gaps(check, snapshot, own)
     return sorted(
         findings,
         key=lambda f: (-severity_rank(f.severity), f.check, f.account, f.region, f.resource_id, f.sub_key),

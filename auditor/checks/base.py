@@ -22,3 +22,18 @@ class Check:
     resource_types: tuple[str, ...]
     run: CheckFunction
     doc: str
+    needs: tuple[str, ...] = ()  # APIs whose failure in a region makes the check's verdict there partial
+
+
+# What most checks stand on: the ECS inventory of a region.
+ECS_INVENTORY = (
+    "ecs:ListClusters",
+    "ecs:DescribeClusters",
+    "ecs:ListContainerInstances",
+    "ecs:DescribeContainerInstances",
+    "ecs:ListServices",
+    "ecs:DescribeServices",
+    "ecs:ListTasks",
+    "ecs:DescribeTasks",
+    "ecs:DescribeTaskDefinition",
+)

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.capacity import InstanceCapacity, instance_capacity
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.inventory import Inventory
@@ -175,4 +175,11 @@ CHECK = Check(
     resource_types=("container-instance", "service"),
     run=run,
     doc=__doc__ or "",
+    needs=(
+        *ECS_INVENTORY,
+        "ec2:DescribeInstances",
+        "ec2:DescribeInstanceTypes",
+        "ec2:DescribeNetworkInterfaces",
+        "application-autoscaling:DescribeScalableTargets",
+    ),
 )

@@ -7,7 +7,8 @@ region at once, with an error that does not name the quota.
 
 What: ENIs in the region (every status and type: an `available` ENI counts too) against the quota:
 ≥ `thresholds.eni_quota_medium` (80 %) → medium, ≥ `thresholds.eni_quota_high` (95 %) → high.
-When the quota could not be read, the documented default (5,000) is used and the finding says so;
+When the quota could not be read, the documented default (5,000) is used and the finding says so
+(below the thresholds too, as an info finding marked unknown);
 when the ENIs could not be listed, the verdict is unknown.
 
 Fix: request an increase (`aws service-quotas request-service-quota-increase --service-code vpc
@@ -50,6 +51,24 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
         utilization = in_use / quota.value if quota.value else 1.0
         t = config.thresholds
         if utilization < t.eni_quota_medium:
+            if quota.source == "default":
+                yield Finding(
+                    severity="info",
+                    **where,
+                    title=f"the ENI quota in {quota.region} could not be read: {in_use} ENIs are "
+                    f"{utilization:.0%} of AWS's default {quota.value:,.0f} (the verdict holds if the quota "
+                    "is the default)",
+                    detail={
+                        "unknown": True,
+                        "missing": ["servicequotas:GetServiceQuota"],
+                        "enis_in_use": in_use,
+                        "quota": quota.value,
+                        "utilization": round(utilization, 3),
+                        "quota_source": "default",
+                    },
+                    recommendation="Grant servicequotas:GetServiceQuota (see `ecs-net-audit policy`) so the "
+                    "audit compares against the account's applied quota.",
+                )
             continue
         default_note = (
             " (quota not readable: AWS's default 5,000 assumed)" if quota.source == "default" else ""
@@ -79,4 +98,5 @@ CHECK = Check(
     resource_types=("region",),
     run=run,
     doc=__doc__ or "",
+    needs=("ec2:DescribeNetworkInterfaces",),
 )

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.capacity import InstanceCapacity, instance_capacity
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.instance_facts import trunking_facts
@@ -164,4 +164,12 @@ CHECK = Check(
     resource_types=("container-instance", "region"),
     run=run,
     doc=__doc__ or "",
+    needs=(
+        *ECS_INVENTORY,
+        "ec2:DescribeInstances",
+        "ec2:DescribeInstanceTypes",
+        "ec2:DescribeNetworkInterfaces",
+        "iam:GetInstanceProfile",
+        "ecs:ListAccountSettings",
+    ),
 )

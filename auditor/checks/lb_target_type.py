@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.inventory import Inventory, static_host_ports
@@ -117,4 +117,5 @@ CHECK = Check(
     resource_types=("service",),
     run=run,
     doc=__doc__ or "",
+    needs=(*ECS_INVENTORY, "elasticloadbalancing:DescribeTargetGroups"),
 )

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from auditor.capacity import instance_capacity
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding
 from auditor.inventory import Inventory
@@ -139,4 +139,5 @@ CHECK = Check(
     resource_types=("task-definition",),
     run=run,
     doc=__doc__ or "",
+    needs=ECS_INVENTORY,
 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.capacity import ecs_subnet_ids, subnet_capacity
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding
 from auditor.model import NetworkInterface, Snapshot
@@ -97,4 +97,11 @@ CHECK = Check(
     resource_types=("network-interface",),
     run=run,
     doc=__doc__ or "",
+    needs=(
+        *ECS_INVENTORY,
+        "ec2:DescribeInstances",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "application-autoscaling:DescribeScalableTargets",
+    ),
 )

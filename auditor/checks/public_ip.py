@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding
 from auditor.inventory import Inventory
@@ -70,4 +70,5 @@ CHECK = Check(
     resource_types=("service",),
     run=run,
     doc=__doc__ or "",
+    needs=(*ECS_INVENTORY, "ec2:DescribeSecurityGroups"),
 )

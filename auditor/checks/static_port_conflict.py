@@ -26,7 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.inventory import DEFAULT_MAXIMUM_PERCENT, HostPort, Inventory, static_host_ports
@@ -217,4 +217,5 @@ CHECK = Check(
     resource_types=("service",),
     run=run,
     doc=__doc__ or "",
+    needs=ECS_INVENTORY,
 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.capacity import SubnetCapacity, ecs_subnet_ids, subnet_capacity
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.inventory import Inventory
@@ -109,4 +109,11 @@ CHECK = Check(
     resource_types=("subnet",),
     run=run,
     doc=__doc__ or "",
+    needs=(
+        *ECS_INVENTORY,
+        "ec2:DescribeInstances",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeNetworkInterfaces",
+        "application-autoscaling:DescribeScalableTargets",
+    ),
 )

@@ -24,7 +24,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
 
-from auditor.checks.base import Check
+from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
 from auditor.findings import Finding, unknown
 from auditor.inventory import Inventory
@@ -242,4 +242,13 @@ CHECK = Check(
     resource_types=("security-group",),
     run=run,
     doc=__doc__ or "",
+    needs=(
+        *ECS_INVENTORY,
+        "ec2:DescribeInstances",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeVpcs",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeLoadBalancers",
+    ),
 )

@@ -52,3 +52,9 @@ def test_enis_not_listed_is_unknown():
     b.coverage("ec2:DescribeNetworkInterfaces", "denied", "UnauthorizedOperation")
     (finding,) = eni_quota.run(b.build(), Config())
     assert finding.severity == "info" and finding.resource_type == "region"
+
+
+def test_unreadable_quota_below_threshold_is_not_silent():
+    (finding,) = eni_quota.run(world(7, 5000, source="default").build(), Config())
+    assert finding.severity == "info" and finding.detail["unknown"] is True
+    assert finding.detail["enis_in_use"] == 7 and finding.detail["quota_source"] == "default"

@@ -6,6 +6,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.config import Config, load_config, parse_formats, with_overrides
 from auditor.errors import ConfigError
@@ -85,3 +88,52 @@ def test_parse_formats(value, expected):
 def test_parse_formats_rejects(value):
     with pytest.raises(ConfigError):
         parse_formats(value)
+
+
+toml_keys = st.sampled_from(
+    [
+        "scan",
+        "thresholds",
+        "output",
+        "regions",
+        "clusters",
+        "retry_mode",
+        "max_attempts",
+        "eni_utilization",
+        "wide_port_min_ports",
+        "formats",
+        "fail_on",
+        "out",
+        "x",
+    ]
+)
+toml_values = st.recursive(
+    st.booleans()
+    | st.integers(-10, 70000)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(toml_keys, inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=st.dictionaries(toml_keys, toml_values, max_size=4))
+def test_fuzzed_configs_load_or_raise_config_error(tmp_path_factory, document):
+    path = tmp_path_factory.mktemp("fuzz") / "c.toml"
+    path.write_bytes(tomli_w.dumps(document).encode())
+    try:
+        load_config(path)
+    except ConfigError as exc:
+        assert "\n" not in str(exc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.binary(max_size=200))
+def test_fuzzed_bytes_load_or_raise_config_error(tmp_path_factory, raw):
+    path = tmp_path_factory.mktemp("fuzzb") / "c.toml"
+    path.write_bytes(raw)
+    try:
+        load_config(path)
+    except ConfigError:
+        pass

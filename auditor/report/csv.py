@@ -1,4 +1,7 @@
-"""Flat tables for spreadsheets and pipelines: findings and the two capacity tables."""
+"""Flat tables for spreadsheets and pipelines: findings and the two capacity tables.
+
+Text cells that a spreadsheet would run as a formula (starting with = + - @) get a leading `'`.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,25 @@ FINDING_COLUMNS = [
 ]
 
 
+FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Keep a spreadsheet from running text from AWS as a formula (CSV injection): prefix a quote."""
+    if (
+        isinstance(value, str)
+        and value
+        and (
+            value.startswith(FORMULA_START)
+            or (value[0] == "-" and not value[1:].replace(".", "", 1).isdigit())
+        )
+    ):
+        return "'" + value
+    return value
+
+
 def _frame(rows: list[dict[str, object]], columns: list[str]) -> str:
+    rows = [{k: neutralise(v) for k, v in row.items()} for row in rows]
     frame = pd.DataFrame(rows, columns=columns, dtype=object)  # object: ints stay ints, None stays empty
     return str(frame.to_csv(index=False, lineterminator="\n"))
 

@@ -145,3 +145,35 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
         fileio.write_atomic(target, "new content")
     assert target.read_text() == "previous run"
     assert [p.name for p in tmp_path.iterdir()] == ["findings.json"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+1", "'+1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("-1", "-1"),
+        ("-2.5", "-2.5"),
+        ("prod", "prod"),
+        (5, 5),
+        (None, None),
+    ],
+)
+def test_csv_cells_cannot_become_formulas(value, expected):
+    from auditor.report.csv import neutralise
+
+    assert neutralise(value) == expected
+
+
+def test_hostile_cluster_name_in_csv_is_neutralised():
+    b = SnapshotBuilder()
+    cluster = b.cluster("=cmd|'/C calc'!A0")
+    host = b.instance(cluster, "c5.large")
+    td = b.task_definition()
+    b.task(cluster, td, instance=host)
+    b.task(cluster, td, instance=host)
+    files = render_all(analyse(b.build(), Config()), ("csv",))
+    rows = list(csv.DictReader(io.StringIO(files["capacity_instances.csv"])))
+    assert rows[0]["cluster"] == "'=cmd|'/C calc'!A0"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
@@ -39,10 +44,32 @@ def base_env() -> dict[str, str]:
     return env
 
 
+READ_VERBS = ("Describe", "List", "Get")
+
+
+def recorded_operation(entry: dict) -> str:
+    """`service:Action` of one request moto's recorder logged, from its signature scope and target/action."""
+    headers = {k.lower(): v for k, v in entry["headers"].items()}
+    found = re.search(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/aws4_request", headers.get("authorization", ""))
+    service = found.group(1) if found else "unsigned"
+    if "x-amz-target" in headers:
+        return f"{service}:{headers['x-amz-target'].rsplit('.', 1)[-1]}"
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8")
+    params = parse_qs(body) or parse_qs(urlparse(entry["url"]).query)
+    return f"{service}:{params.get('Action', ['?'])[0]}"
+
+
 @dataclass
 class Server:
     url: str
     world: World
+    recording: Path
+
+    def entries(self) -> list[dict]:
+        """Every request the server received since the world was built."""
+        return [json.loads(line) for line in self.recording.read_text().splitlines() if line.strip()]
 
     def run(
         self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
@@ -67,6 +94,10 @@ def server() -> Iterator[Server]:
     os.environ.update(
         AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing"
     )
+
+    from moto.moto_api import recorder
+
+    recording = Path(tempfile.mkdtemp()) / "requests.jsonl"
     port = free_port()
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto_server.start()
@@ -76,7 +107,20 @@ def server() -> Iterator[Server]:
         world = build_demo_world(
             lambda s, r: session.client(s, region_name=r, endpoint_url=url), "123456789012"
         )
-        yield Server(url=url, world=world)
+        recorder._location = str(recording)
+        recorder.reset_recording()
+        recorder.start_recording()  # from here on, only the tool under test talks to the server
+        server = Server(url=url, world=world, recording=recording)
+        yield server
+        recorder.stop_recording()
+        writes = sorted(
+            {
+                op
+                for op in map(recorded_operation, server.entries())
+                if op != "sts:GetCallerIdentity" and not op.split(":", 1)[1].startswith(READ_VERBS)
+            }
+        )
+        assert not writes, f"the end-to-end runs made non-read calls: {writes}"
     finally:
         moto_server.stop()
         for key, value in saved.items():

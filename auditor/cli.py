@@ -35,7 +35,14 @@ def _comma_list(values: Sequence[str] | None) -> tuple[str, ...]:
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under ./reports/)")
-    parser.add_argument("--format", metavar="LIST", help="comma list of html,json,csv (default: all)")
+    parser.add_argument(
+        "--format", metavar="LIST", help="comma list of html,json,csv,md (default: html,json,csv)"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FINDINGS.json",
+        help="a previous run's findings.json: mark findings new, unchanged or resolved",
+    )
     parser.add_argument(
         "--fail-on",
         metavar="SEVERITY",
@@ -84,6 +91,13 @@ def _config(args: argparse.Namespace, **scan: Any) -> Config:
     return with_overrides(config, out=args.out, formats=formats, fail_on=fail_on, **scan)
 
 
+def _previous(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The --baseline document, read and checked before any AWS call."""
+    from auditor.baseline import load_baseline
+
+    return load_baseline(args.baseline) if args.baseline else None
+
+
 def _out_dir(config: Config, kind: str, generated_at: str) -> Path:
     if config.output.out:
         return Path(config.output.out)
@@ -107,6 +121,12 @@ def _finish(result: AuditResult, config: Config, kind: str, quiet: bool) -> int:
             f"{len(result.findings)} findings ({summary}); {len(result.instances)} container instances, "
             f"{len(result.subnets)} ECS subnets"
         )
+        if result.baseline is not None:
+            b = result.baseline
+            print(
+                f"since {b.generated_at}: {b.count('new')} new, {len(b.resolved)} resolved, "
+                f"{b.count('unchanged')} unchanged"
+            )
         if gaps:
             print(
                 f"INCOMPLETE: {len(gaps)} API/region pairs not collected "
@@ -153,24 +173,27 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if not session.region_name:
             raise ConfigError("no region: pass --region, or set AWS_DEFAULT_REGION or a profile region")
         regions = (check_region(session.region_name),)
+    previous = _previous(args)
     snapshot = collect(clients, regions, config.scan.clusters)
-    return _finish(analyse(snapshot, config), config, "scan", args.quiet)
+    return _finish(analyse(snapshot, config, previous), config, "scan", args.quiet)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from auditor.demo import demo_snapshot
 
     config = _config(args)
+    previous = _previous(args)
     snapshot = demo_snapshot()
-    return _finish(analyse(snapshot, config), config, "demo", args.quiet)
+    return _finish(analyse(snapshot, config, previous), config, "demo", args.quiet)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from auditor.snapshot import load
 
     config = _config(args)
+    previous = _previous(args)
     snapshot = load(args.snapshot)
-    return _finish(analyse(snapshot, config), config, "report", args.quiet)
+    return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
 
 
 def policy_document() -> dict[str, Any]:

@@ -16,7 +16,8 @@ from auditor.errors import ConfigError
 from auditor.findings import SEVERITIES
 from auditor.typed import decode
 
-FORMATS = ("html", "json", "csv")
+FORMATS = ("html", "json", "csv", "md")
+DEFAULT_FORMATS = ("html", "json", "csv")
 RETRY_MODES = ("standard", "adaptive")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 
@@ -48,7 +49,7 @@ class Thresholds:
 @dataclass(frozen=True)
 class OutputSettings:
     out: str | None = None  # default: a new folder under ./reports/
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     fail_on: str | None = None  # a severity; exit 1 when a finding is at or above it
 
 

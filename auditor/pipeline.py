@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from auditor.baseline import Baseline, compare
 from auditor.capacity import InstanceCapacity, SubnetCapacity, instance_capacity, subnet_capacity
 from auditor.checks import run_checks
 from auditor.config import Config
@@ -20,6 +22,7 @@ class AuditResult:
     findings: tuple[Finding, ...]
     instances: tuple[InstanceCapacity, ...]
     subnets: tuple[SubnetCapacity, ...]
+    baseline: Baseline | None = None  # the comparison with a previous run, when one was given
 
     def worst_at_or_above(self, severity: str) -> bool:
         threshold = severity_rank(severity)
@@ -30,11 +33,14 @@ class AuditResult:
         return any(c.status != "ok" for c in self.snapshot.coverage)
 
 
-def analyse(snapshot: Snapshot, config: Config) -> AuditResult:
-    """Run every check and build the capacity tables. Pure: no AWS call."""
+def analyse(snapshot: Snapshot, config: Config, previous: dict[str, Any] | None = None) -> AuditResult:
+    """Run every check and build the capacity tables; compare with `previous` (a findings.json
+    document) when given. Pure: no AWS call."""
+    findings = tuple(run_checks(snapshot, config))
     return AuditResult(
         snapshot=snapshot,
-        findings=tuple(run_checks(snapshot, config)),
+        findings=findings,
+        baseline=compare(findings, previous) if previous is not None else None,
         instances=tuple(instance_capacity(snapshot)),
         subnets=tuple(subnet_capacity(snapshot)),
     )

@@ -23,6 +23,7 @@ class Check:
     run: CheckFunction
     doc: str
     needs: tuple[str, ...] = ()  # APIs whose failure in a region makes the check's verdict there partial
+    docs: str = ""  # the AWS documentation page the report links to
 
 
 # What most checks stand on: the ECS inventory of a region.

@@ -241,6 +241,7 @@ CHECK = Check(
     resource_types=("service",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
     needs=(
         *ECS_INVENTORY,
         "ec2:DescribeSubnets",

@@ -98,5 +98,6 @@ CHECK = Check(
     resource_types=("region",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
     needs=("ec2:DescribeNetworkInterfaces",),
 )

@@ -164,6 +164,7 @@ CHECK = Check(
     resource_types=("container-instance", "region"),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html",
     needs=(
         *ECS_INVENTORY,
         "ec2:DescribeInstances",

@@ -117,5 +117,6 @@ CHECK = Check(
     resource_types=("service",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html",
     needs=(*ECS_INVENTORY, "elasticloadbalancing:DescribeTargetGroups"),
 )

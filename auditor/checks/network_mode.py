@@ -139,5 +139,6 @@ CHECK = Check(
     resource_types=("task-definition",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html",
     needs=ECS_INVENTORY,
 )

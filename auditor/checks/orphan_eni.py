@@ -97,6 +97,7 @@ CHECK = Check(
     resource_types=("network-interface",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html",
     needs=(
         *ECS_INVENTORY,
         "ec2:DescribeInstances",

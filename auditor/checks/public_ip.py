@@ -70,5 +70,6 @@ CHECK = Check(
     resource_types=("service",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html",
     needs=(*ECS_INVENTORY, "ec2:DescribeSecurityGroups"),
 )

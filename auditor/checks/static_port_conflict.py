@@ -217,5 +217,6 @@ CHECK = Check(
     resource_types=("service",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html",
     needs=ECS_INVENTORY,
 )

@@ -109,6 +109,7 @@ CHECK = Check(
     resource_types=("subnet",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html",
     needs=(
         *ECS_INVENTORY,
         "ec2:DescribeInstances",

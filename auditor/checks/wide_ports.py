@@ -242,6 +242,7 @@ CHECK = Check(
     resource_types=("security-group",),
     run=run,
     doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-bridge.html",
     needs=(
         *ECS_INVENTORY,
         "ec2:DescribeInstances",

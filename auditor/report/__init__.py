@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from auditor.pipeline import AuditResult
-from auditor.report import csv, html, json
+from auditor.report import csv, html, json, markdown
 
 Renderer = Callable[[AuditResult], dict[str, str]]
 
@@ -13,6 +13,7 @@ RENDERERS: dict[str, Renderer] = {
     "html": html.render,
     "json": json.render,
     "csv": csv.render,
+    "md": markdown.render,
 }
 
 

@@ -24,6 +24,7 @@ FINDING_COLUMNS = [
     "title",
     "recommendation",
     "detail",
+    "change",  # new | unchanged with --baseline; empty without (an extension, kept last)
 ]
 
 
@@ -52,7 +53,11 @@ def _frame(rows: list[dict[str, object]], columns: list[str]) -> str:
 
 def render(result: AuditResult) -> dict[str, str]:
     findings = [
-        {**f.to_dict(), "detail": json.dumps(f.detail, sort_keys=True, ensure_ascii=False)}
+        {
+            **f.to_dict(),
+            "detail": json.dumps(f.detail, sort_keys=True, ensure_ascii=False),
+            "change": result.baseline.changes.get(f.id, "new") if result.baseline else None,
+        }
         for f in result.findings
     ]
     return {

@@ -1,14 +1,20 @@
-"""`report.html`: one self-contained page (inline CSS and SVG, no network fetch), autoescaped."""
+"""`report.html`: one self-contained page (inline CSS, JS and SVG; no network fetch), autoescaped.
+
+Findings are embedded once, as JSON (jinja's `tojson` escapes `<`, `>`, `&` and quotes), and the
+inline script renders the filterable, sortable table from it with `textContent` only — text from
+AWS never becomes markup. Charts are SVG drawn here, on the server side.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 import jinja2
 
 from auditor import __version__
 from auditor.checks import CHECKS
+from auditor.config import Thresholds
 from auditor.findings import SEVERITIES
 from auditor.pipeline import AuditResult
 
@@ -19,10 +25,7 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def _label(key: str) -> str:
-    return key.replace("_", " ")
+BARS_PER_CLUSTER = 60  # beyond this a cluster's chart says "and N more"; the table has every row
 
 
 def _value(value: Any) -> str:
@@ -35,27 +38,110 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-_ENV.filters["label"] = _label
 _ENV.filters["value"] = _value
+
+
+def _slot_charts(result: AuditResult) -> list[dict[str, Any]]:
+    """Per cluster: each instance's used awsvpc slots against its capacity."""
+    by_cluster: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in result.instances:
+        by_cluster[(row.region, row.cluster)].append(row)
+    charts = []
+    for (region, cluster), rows in sorted(by_cluster.items()):
+        rows.sort(key=lambda r: (r.headroom if r.headroom is not None else 10**6, r.instance_id or ""))
+        bars = []
+        for r in rows[:BARS_PER_CLUSTER]:
+            used = (r.awsvpc_tasks or 0) + (r.extra_enis or 0)
+            bars.append(
+                {
+                    "label": f"{r.instance_id} {r.instance_type or ''}".strip(),
+                    "used": used,
+                    "capacity": r.eni_task_capacity,
+                    "trunk": r.trunking == "on",
+                    "full": r.headroom is not None and r.headroom <= 0,
+                }
+            )
+        scale = max([b["capacity"] or 0 for b in bars] + [b["used"] for b in bars] + [1])
+        charts.append(
+            {
+                "region": region,
+                "cluster": cluster,
+                "bars": bars,
+                "scale": scale,
+                "more": max(0, len(rows) - BARS_PER_CLUSTER),
+            }
+        )
+    return charts
+
+
+def _subnet_bars(result: AuditResult) -> list[dict[str, Any]]:
+    """Per subnet: addresses used now, at the projected peak, and usable (as shares of usable)."""
+    bars = []
+    for r in result.subnets:
+        if not r.usable:
+            continue
+        used = r.usable - r.available
+        bars.append(
+            {
+                "label": f"{r.subnet_id} {r.cidr}",
+                "now": used / r.usable,
+                "peak": min(1.5, (used + r.projected_demand) / r.usable),
+                "text": f"{used} used now, {used + r.projected_demand} at peak, {r.usable} usable",
+            }
+        )
+    return bars
+
+
+def _mode_counts(result: AuditResult) -> list[dict[str, Any]]:
+    """Per cluster: running tasks by network mode and launch type."""
+    modes = {td.arn: td.network_mode for td in result.snapshot.task_definitions}
+    names = {c.arn: c.name for c in result.snapshot.clusters}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for t in result.snapshot.tasks:
+        mode = modes.get(t.task_definition_arn, "awsvpc" if t.eni_attachments else "unknown")
+        counts[names.get(t.cluster_arn, t.cluster_arn)][f"{mode} · {t.launch_type or 'unknown'}"] += 1
+    return [
+        {"cluster": c, "parts": sorted(v.items()), "total": sum(v.values())}
+        for c, v in sorted(counts.items())
+    ]
+
+
+def _finding_rows(result: AuditResult) -> list[dict[str, Any]]:
+    changes = result.baseline.changes if result.baseline else {}
+    return [{**f.to_dict(), "change": changes.get(f.id)} for f in result.findings]
 
 
 def context(result: AuditResult) -> dict[str, Any]:
     snapshot = result.snapshot
     counts = Counter(f.severity for f in result.findings)
-    by_check = {c.id: [f for f in result.findings if f.check == c.id] for c in CHECKS}
+    thresholds = Thresholds()
     return {
         "version": __version__,
         "snapshot": snapshot,
         "severities": SEVERITIES,
         "counts": {s: counts.get(s, 0) for s in SEVERITIES},
         "checks": CHECKS,
-        "by_check": by_check,
         "gaps": [c for c in snapshot.coverage if c.status != "ok"],
         "coverage": snapshot.coverage,
         "instances": result.instances,
         "subnets": result.subnets,
         "clusters": sorted({c.name for c in snapshot.clusters}),
         "total": len(result.findings),
+        "baseline": result.baseline,
+        "new_findings": [
+            f for f in result.findings if result.baseline and result.baseline.changes.get(f.id) == "new"
+        ][:100],
+        "slot_charts": _slot_charts(result),
+        "subnet_bars": _subnet_bars(result),
+        "subnet_medium": 1 - thresholds.subnet_free_medium,
+        "subnet_high": 1 - thresholds.subnet_free_high,
+        "mode_counts": _mode_counts(result),
+        "data": {
+            "findings": _finding_rows(result),
+            "docs": {c.id: c.docs for c in CHECKS},
+            "titles": {c.id: c.title for c in CHECKS},
+        },
+        "noscript_findings": result.findings[:100],
     }
 
 

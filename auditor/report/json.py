@@ -41,11 +41,34 @@ def findings_document(result: AuditResult) -> dict[str, Any]:
         ],
         "complete": not result.incomplete,
         "summary": summary,
-        "findings": [f.to_dict() for f in result.findings],
+        "findings": [with_change(f.to_dict(), result) for f in result.findings],
         "capacity": {
             "container_instances": [r.to_dict() for r in result.instances],
             "subnets": [r.to_dict() for r in result.subnets],
         },
+        **baseline_section(result),
+    }
+
+
+def with_change(finding: dict[str, Any], result: AuditResult) -> dict[str, Any]:
+    """The finding, with `change` (new/unchanged) when the audit was compared with a baseline."""
+    if result.baseline is not None:
+        finding["change"] = result.baseline.changes.get(finding["id"], "new")
+    return finding
+
+
+def baseline_section(result: AuditResult) -> dict[str, Any]:
+    b = result.baseline
+    if b is None:
+        return {}
+    return {
+        "baseline": {
+            "generated_at": b.generated_at,
+            "new": b.count("new"),
+            "unchanged": b.count("unchanged"),
+            "resolved": len(b.resolved),
+        },
+        "resolved": list(b.resolved),
     }
 
 

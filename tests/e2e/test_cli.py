@@ -184,3 +184,40 @@ def test_policy_prints_read_only_actions(server):
     assert actions == sorted(actions)
     assert all(a.split(":")[1].startswith(("Describe", "List", "Get")) for a in actions)
     assert "ecs:DescribeTasks" in actions and "servicequotas:GetServiceQuota" in actions
+
+
+def test_baseline_and_markdown_through_the_cli(server, tmp_path):
+    first = tmp_path / "first"
+    server.run("demo", "--out", str(first), "--format", "json")
+    second = tmp_path / "second"
+    result = server.run(
+        "report",
+        str(first / "snapshot.json"),
+        "--out",
+        str(second),
+        "--format",
+        "json,md,html",
+        "--baseline",
+        str(first / "findings.json"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "0 new, 0 resolved" in result.stdout
+    assert {p.name for p in second.iterdir()} == {
+        "findings.json",
+        "snapshot.json",
+        "summary.md",
+        "report.html",
+    }
+    assert all(
+        f["change"] == "unchanged" for f in json.loads((second / "findings.json").read_text())["findings"]
+    )
+    bad = server.run(
+        "report",
+        str(first / "snapshot.json"),
+        "--out",
+        str(tmp_path / "x"),
+        "--baseline",
+        str(first / "snapshot.json"),
+    )
+    assert bad.returncode == 2 and "not an ecs-net-audit findings.json" in bad.stderr
+    assert not (tmp_path / "x").exists()

@@ -54,7 +54,8 @@ def _slot_charts(result: AuditResult) -> list[dict[str, Any]]:
             used = (r.awsvpc_tasks or 0) + (r.extra_enis or 0)
             bars.append(
                 {
-                    "label": f"{r.instance_id} {r.instance_type or ''}".strip(),
+                    "label": r.instance_id or r.container_instance_arn,
+                    "type": r.instance_type or "",
                     "used": used,
                     "capacity": r.eni_task_capacity,
                     "trunk": r.trunking == "on",

@@ -41,7 +41,9 @@ def test_html_is_self_contained():
     html = render_all(hostile_result(), ("html",))["report.html"]
     assert not re.search(r"""src\s*=\s*["']?(https?:)?//""", html)
     links = re.findall(r"""href\s*=\s*["']([^"']+)""", html)
-    assert links and all(link.startswith("https://docs.aws.amazon.com/") for link in links)  # links, never fetched
+    assert links and all(
+        link.startswith("https://docs.aws.amazon.com/") for link in links
+    )  # links, never fetched
     assert "@import" not in html and "url(" not in html
     assert "Content-Security-Policy" in html
 

@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from auditor.model import (
     ContainerInstance,
@@ -150,6 +151,18 @@ class Inventory:
 
     def service_tasks(self, service: Service) -> list[Task]:
         return self.tasks_by_group.get((service.cluster_arn, service.group), [])
+
+    def at_service(self, check: str, service: Service, sub_key: str = "") -> dict[str, Any]:
+        """Where a finding about a service stands: the Finding fields that locate it."""
+        return {
+            "check": check,
+            "account": service.account,
+            "region": service.region,
+            "resource_type": "service",
+            "resource_id": service.arn,
+            "cluster": self.cluster_name(service.cluster_arn),
+            "sub_key": sub_key,
+        }
 
     def cluster_name(self, cluster_arn: str) -> str:
         cluster = self.clusters.get(cluster_arn)

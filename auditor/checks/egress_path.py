@@ -146,15 +146,7 @@ def _foreign_images(td: TaskDefinition | None) -> list[str]:
 
 
 def _judge(inv: Inventory, service: Service, subnet: Subnet) -> Finding | None:
-    where = dict(
-        check=ID,
-        account=service.account,
-        region=service.region,
-        resource_type="service",
-        resource_id=service.arn,
-        cluster=inv.cluster_name(service.cluster_arn),
-        sub_key=subnet.subnet_id,
-    )
+    where = inv.at_service(ID, service, subnet.subnet_id)
     table = inv.route_table_for(subnet)
     if table is None:
         return unknown(

@@ -114,14 +114,7 @@ def _service_findings(snapshot: Snapshot, rows: list[InstanceCapacity], inv: Inv
             or service.status != "ACTIVE"
         ):
             continue
-        where = dict(
-            check=ID,
-            account=service.account,
-            region=service.region,
-            resource_type="service",
-            resource_id=service.arn,
-            cluster=inv.cluster_name(service.cluster_arn),
-        )
+        where = inv.at_service(ID, service)
         if service.cluster_arn in unknown_clusters:
             yield unknown(
                 title=f"whether service {service.name} fits its cluster's ENI slots is unknown",

@@ -32,15 +32,7 @@ API = "elasticloadbalancing:DescribeTargetGroups"
 
 def _judge(inv: Inventory, service: Service, lb: ServiceLoadBalancer) -> Finding | None:
     tg_arn = lb.target_group_arn or ""
-    where = dict(
-        check=ID,
-        account=service.account,
-        region=service.region,
-        resource_type="service",
-        resource_id=service.arn,
-        cluster=inv.cluster_name(service.cluster_arn),
-        sub_key=tg_arn,
-    )
+    where = inv.at_service(ID, service, tg_arn)
     tg = inv.target_groups.get(tg_arn)
     td = inv.task_definition_of(service)
     mode = "awsvpc" if service.subnets else (td.network_mode if td else None)

@@ -89,14 +89,7 @@ def _port_text(ports: list[HostPort]) -> list[str]:
 def _count_findings(inv: Inventory, service: Service, ports: list[HostPort], mode: str) -> Iterator[Finding]:
     td = inv.task_definition_of(service)
     constraints = service.placement_constraints + (td.placement_constraints if td else ())
-    where = dict(
-        check=ID,
-        account=service.account,
-        region=service.region,
-        resource_type="service",
-        resource_id=service.arn,
-        cluster=inv.cluster_name(service.cluster_arn),
-    )
+    where = inv.at_service(ID, service)
     eligible = eligible_instances(inv, service, constraints)
     if eligible is None:
         yield unknown(

@@ -10,7 +10,7 @@ swallowed into "no data".
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,10 @@ CREDENTIAL_CODES = frozenset(
         "RequestExpired",
     }
 )
+
+
+# Told of every answered call: (region, api, calls of that api so far, retries of this call).
+Progress = Callable[[str, str, int, int], None]
 
 
 class ApiFailure(Exception):
@@ -123,10 +127,11 @@ class _Tally:
 class Recorder:
     """Calls AWS for one account and region, keeping one coverage row per API attempted."""
 
-    def __init__(self, clients: Clients, account: str, region: str):
+    def __init__(self, clients: Clients, account: str, region: str, progress: Progress | None = None):
         self.clients = clients
         self.account = account
         self.region = region
+        self.progress = progress
         self._rows: dict[str, _Tally] = {}
         self._lock = threading.Lock()
 
@@ -138,7 +143,11 @@ class Recorder:
         tally = self._tally(api)
         with self._lock:
             tally.calls += 1
-            tally.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
+            retries = int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
+            tally.retries += retries
+            calls = tally.calls
+        if self.progress is not None:
+            self.progress(self.region, api, calls, retries)
 
     def _failed(self, api: str, exc: Exception) -> ApiFailure:
         status, detail = classify(exc)

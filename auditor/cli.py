@@ -18,6 +18,7 @@ from auditor.config import Config, check_region, check_severity, load_config, pa
 from auditor.errors import AuditorError, CollectError, ConfigError
 from auditor.findings import SEVERITIES
 from auditor.pipeline import AuditResult, analyse, write_reports
+from auditor.progress import CollectionProgress
 
 PROG = "ecs-net-audit"
 
@@ -174,7 +175,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
             raise ConfigError("no region: pass --region, or set AWS_DEFAULT_REGION or a profile region")
         regions = (check_region(session.region_name),)
     previous = _previous(args)
-    snapshot = collect(clients, regions, config.scan.clusters)
+    progress = CollectionProgress(live=False if args.quiet else None)
+    try:
+        snapshot = collect(clients, regions, config.scan.clusters, progress=progress)
+    finally:
+        progress.finish(len(regions), quiet=args.quiet or progress.calls == 0)
     return _finish(analyse(snapshot, config, previous), config, "scan", args.quiet)
 
 

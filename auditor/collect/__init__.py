@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import botocore.exceptions
 
 from auditor import __version__
-from auditor.aws import ApiFailure, Clients, Recorder, classify
+from auditor.aws import ApiFailure, Clients, Progress, Recorder, classify
 from auditor.collect import autoscaling, ec2, ecs, elbv2, iam, quotas
 from auditor.errors import CollectError
 from auditor.model import Cluster, Coverage, Ec2Instance, InstanceProfile, Quota, Snapshot
@@ -53,10 +53,14 @@ def _attempt(fn: Callable[..., T], *args: Any, default: T) -> T:
 
 
 def collect_region(
-    clients: Clients, account: str, region: str, cluster_names: Sequence[str] = ()
+    clients: Clients,
+    account: str,
+    region: str,
+    cluster_names: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> RegionResult:
     """Everything the checks need from one region."""
-    rec = Recorder(clients, account, region)
+    rec = Recorder(clients, account, region, progress)
     out = RegionResult(region=region)
 
     clusters: list[Cluster] = []
@@ -185,14 +189,20 @@ def no_credentials_hint(clients: Clients) -> str:
 
 
 def collect(
-    clients: Clients, regions: Sequence[str], cluster_names: Sequence[str] = (), now: datetime | None = None
+    clients: Clients,
+    regions: Sequence[str],
+    cluster_names: Sequence[str] = (),
+    now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> Snapshot:
     """A Snapshot of every region, collected in parallel."""
     if not regions:
         raise CollectError("no region: pass --region or set AWS_DEFAULT_REGION / a profile region")
     account = identify(clients, regions[0])
     with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
-        results = list(pool.map(lambda r: collect_region(clients, account, r, cluster_names), regions))
+        results = list(
+            pool.map(lambda r: collect_region(clients, account, r, cluster_names, progress), regions)
+        )
     coverage = tuple(c for r in results for c in r.coverage)
     if coverage and all(c.status != "ok" for c in coverage):
         first = next(c for c in coverage if c.status != "ok")

@@ -221,3 +221,34 @@ def test_baseline_and_markdown_through_the_cli(server, tmp_path):
     )
     assert bad.returncode == 2 and "not an ecs-net-audit findings.json" in bad.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_summary_line_on_stderr_and_quiet_silences_it(server, tmp_path):
+    loud = server.run(
+        "scan",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        REGIONS,
+        "--out",
+        str(tmp_path / "a"),
+        "--format",
+        "json",
+    )
+    assert loud.returncode == 0
+    summary = [line for line in loud.stderr.splitlines() if line.startswith("collected 2 regions in")]
+    assert len(summary) == 1 and " calls, 0 retries" in summary[0]
+    assert "\r" not in loud.stderr  # not a terminal: no live line
+    quiet = server.run(
+        "scan",
+        "--endpoint-url",
+        server.url,
+        "--region",
+        REGIONS,
+        "--out",
+        str(tmp_path / "b"),
+        "--format",
+        "json",
+        "--quiet",
+    )
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""

@@ -1,0 +1,243 @@
+"""The physical limit of an audit: the fewest API calls an account of a given size needs, and the
+least time they can take within AWS's rate limits at a given per-call latency.
+
+Calls follow from the APIs' page and batch sizes (ListX 100 a page, DescribeServices 10 a call,
+DescribeTasks/DescribeContainerInstances/DescribeClusters 100, EC2 describes 1000 a page,
+DescribeInstanceTypes 100, ELBv2 400, Application Auto Scaling 50) and from what the audit must
+read (each referenced task definition and instance profile once, the trunking setting for the
+caller and each container-instance role). Time is bounded below by each rate-limit bucket (burst
+B, refill R tokens/s: N calls need at least max(0, N − B) / R seconds; buckets are per account and
+region, so regions run side by side) and by the chain of calls that depend on each other (list the
+clusters, describe them, list their tasks, describe the tasks, then their task definitions), each
+costing one round trip.
+
+    python benchmarks/lower_bound.py --regions 2 --clusters 20 --services 400 --tasks 8000 \\
+        --instances 600 --task-definitions 400 --enis 9000 --latency-ms 75
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+# ECS: shared per category (Amazon ECS API reference, "Request throttling for the Amazon ECS API").
+# EC2: per action, the non-mutating default (EC2 API reference, "Request throttling").
+# Others publish no token buckets: conservative assumptions, marked as such.
+BUCKETS: dict[str, tuple[float, float, str]] = {
+    "ecs-cluster-read": (50, 20, "documented"),
+    "ecs-cluster-resource-read": (100, 20, "documented"),
+    "ecs-service-read": (100, 20, "documented"),
+    "ecs-task-definition-read": (50, 20, "documented"),
+    "ecs-setting-read": (50, 20, "documented"),
+    "ec2-non-mutating": (100, 20, "documented default, per action"),
+    "elbv2-describe": (10, 10, "assumed"),
+    "iam-read": (20, 10, "assumed"),
+    "aas-describe": (10, 5, "assumed"),
+    "servicequotas-read": (10, 5, "assumed"),
+}
+BUCKET_OF = {
+    "ecs:ListClusters": "ecs-cluster-read",
+    "ecs:DescribeClusters": "ecs-cluster-read",
+    "ecs:ListContainerInstances": "ecs-cluster-resource-read",
+    "ecs:DescribeContainerInstances": "ecs-cluster-resource-read",
+    "ecs:ListTasks": "ecs-cluster-resource-read",
+    "ecs:DescribeTasks": "ecs-cluster-resource-read",
+    "ecs:ListServices": "ecs-service-read",
+    "ecs:DescribeServices": "ecs-service-read",
+    "ecs:DescribeTaskDefinition": "ecs-task-definition-read",
+    "ecs:ListAccountSettings": "ecs-setting-read",
+    "elasticloadbalancing:DescribeTargetGroups": "elbv2-describe",
+    "elasticloadbalancing:DescribeLoadBalancers": "elbv2-describe",
+    "iam:GetInstanceProfile": "iam-read",
+    "application-autoscaling:DescribeScalableTargets": "aas-describe",
+    "servicequotas:GetServiceQuota": "servicequotas-read",
+}
+DEPENDENCY_CHAIN = (
+    6  # sts → ListClusters → DescribeClusters → ListTasks → DescribeTasks → DescribeTaskDefinition
+)
+
+
+@dataclass(frozen=True)
+class ClusterSize:
+    instances: int = 0
+    services: int = 0
+    tasks: int = 0
+
+
+@dataclass(frozen=True)
+class RegionSize:
+    clusters: tuple[ClusterSize, ...] = ()
+    task_definitions: int = 0  # distinct, referenced by services and tasks
+    instance_types: int = 0  # distinct, in use
+    instance_profiles: int = 0  # distinct, of container instances
+    roles: int = 0  # distinct roles behind those profiles
+    enis: int = 0
+    subnets: int = 0
+    vpcs: int = 0
+    security_groups: int = 0
+    route_tables: int = 0
+    vpc_endpoints: int = 0
+    target_groups: int = 0
+    load_balancers: int = 0
+    scalable_targets: int = 0
+
+
+@dataclass(frozen=True)
+class AccountSize:
+    regions: tuple[RegionSize, ...] = field(default_factory=tuple)
+
+
+def pages(items: int, size: int) -> int:
+    """Calls to page through `items`: at least one, even when empty."""
+    return max(1, math.ceil(items / size))
+
+
+def batches(items: int, size: int) -> int:
+    """Calls to describe `items` in batches: none when there is nothing to describe."""
+    return math.ceil(items / size)
+
+
+def region_calls(r: RegionSize) -> dict[str, int]:
+    """The fewest calls per API for one region, as the collectors make them."""
+    c: dict[str, int] = defaultdict(int)
+    c["ecs:ListClusters"] = pages(len(r.clusters), 100)
+    c["ecs:DescribeClusters"] = batches(len(r.clusters), 100)
+    for cl in r.clusters:
+        c["ecs:ListContainerInstances"] += pages(cl.instances, 100)
+        c["ecs:DescribeContainerInstances"] += batches(cl.instances, 100)
+        c["ecs:ListServices"] += pages(cl.services, 100)
+        c["ecs:DescribeServices"] += batches(cl.services, 10)
+        c["ecs:ListTasks"] += pages(cl.tasks, 100)
+        c["ecs:DescribeTasks"] += batches(cl.tasks, 100)
+    c["ecs:DescribeTaskDefinition"] = r.task_definitions
+    c["ecs:ListAccountSettings"] = 1 + r.roles
+    instances = sum(cl.instances for cl in r.clusters)
+    c["ec2:DescribeInstances"] = batches(instances, 1000)
+    c["ec2:DescribeInstanceTypes"] = batches(r.instance_types, 100)
+    c["iam:GetInstanceProfile"] = r.instance_profiles
+    for api, items in (
+        ("ec2:DescribeNetworkInterfaces", r.enis),
+        ("ec2:DescribeSubnets", r.subnets),
+        ("ec2:DescribeVpcs", r.vpcs),
+        ("ec2:DescribeSecurityGroups", r.security_groups),
+        ("ec2:DescribeRouteTables", r.route_tables),
+        ("ec2:DescribeVpcEndpoints", r.vpc_endpoints),
+    ):
+        c[api] = pages(items, 1000)
+    c["elasticloadbalancing:DescribeTargetGroups"] = pages(r.target_groups, 400)
+    c["elasticloadbalancing:DescribeLoadBalancers"] = pages(r.load_balancers, 400)
+    if sum(cl.services for cl in r.clusters):
+        c["application-autoscaling:DescribeScalableTargets"] = pages(r.scalable_targets, 50)
+    c["servicequotas:GetServiceQuota"] = 1
+    return {api: n for api, n in c.items() if n}
+
+
+def region_min_seconds(calls: dict[str, int], latency_s: float) -> float:
+    """At least the dependency chain's round trips, and at least what each bucket lets through."""
+    per_bucket: dict[str, int] = defaultdict(int)
+    for api, n in calls.items():
+        bucket = BUCKET_OF.get(api) or f"ec2:{api}"  # EC2: each action its own bucket
+        per_bucket[bucket] += n
+    worst = 0.0
+    for bucket, n in per_bucket.items():
+        burst, refill, _ = BUCKETS.get(bucket, BUCKETS["ec2-non-mutating"])
+        worst = max(worst, max(0.0, (n - burst) / refill) + latency_s)
+    return max(DEPENDENCY_CHAIN * latency_s, worst)
+
+
+def account_bound(size: AccountSize, latency_s: float) -> tuple[dict[str, int], float]:
+    """(calls per API over all regions, least wall time); regions have their own buckets."""
+    total: dict[str, int] = defaultdict(int)
+    seconds = 0.0
+    for r in size.regions:
+        calls = region_calls(r)
+        for api, n in calls.items():
+            total[api] += n
+        seconds = max(seconds, region_min_seconds(calls, latency_s))
+    return dict(total), seconds + latency_s  # + sts:GetCallerIdentity before any region starts
+
+
+def uniform(
+    regions: int,
+    clusters: int,
+    services: int,
+    tasks: int,
+    instances: int,
+    task_definitions: int,
+    enis: int,
+    security_groups: int = 200,
+    target_groups: int = 100,
+    instance_types: int = 4,
+) -> AccountSize:
+    """Totals spread evenly over regions and clusters (remainders to the first ones)."""
+
+    def share(total: int, parts: int, i: int) -> int:
+        return total // parts + (1 if i < total % parts else 0)
+
+    region_sizes = []
+    for ri in range(regions):
+        n_clusters = share(clusters, regions, ri)
+        cl = tuple(
+            ClusterSize(
+                instances=share(share(instances, regions, ri), n_clusters, ci),
+                services=share(share(services, regions, ri), n_clusters, ci),
+                tasks=share(share(tasks, regions, ri), n_clusters, ci),
+            )
+            for ci in range(n_clusters)
+        )
+        region_sizes.append(
+            RegionSize(
+                clusters=cl,
+                task_definitions=share(task_definitions, regions, ri),
+                instance_types=instance_types,
+                instance_profiles=1,
+                roles=1,
+                enis=share(enis, regions, ri),
+                subnets=20,
+                vpcs=2,
+                security_groups=share(security_groups, regions, ri),
+                route_tables=10,
+                vpc_endpoints=10,
+                target_groups=share(target_groups, regions, ri),
+                load_balancers=10,
+                scalable_targets=share(services, regions, ri),
+            )
+        )
+    return AccountSize(regions=tuple(region_sizes))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    for name, default in (
+        ("regions", 2),
+        ("clusters", 20),
+        ("services", 400),
+        ("tasks", 8000),
+        ("instances", 600),
+        ("task-definitions", 400),
+        ("enis", 9000),
+    ):
+        parser.add_argument(f"--{name}", type=int, default=default)
+    parser.add_argument("--latency-ms", type=float, default=75.0)
+    args = parser.parse_args()
+    size = uniform(
+        args.regions,
+        args.clusters,
+        args.services,
+        args.tasks,
+        args.instances,
+        args.task_definitions,
+        args.enis,
+    )
+    calls, seconds = account_bound(size, args.latency_ms / 1000)
+    for api, n in sorted(calls.items()):
+        print(f"{api:<50} {n:>6}")
+    print(f"{'total calls':<50} {sum(calls.values()):>6}")
+    label = f"least wall time at {args.latency_ms:.0f} ms per call"
+    print(f"{label:<50} {seconds:>6.2f} s")
+
+
+if __name__ == "__main__":
+    main()

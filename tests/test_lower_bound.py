@@ -16,7 +16,8 @@ from tests.collect.test_collect_moto import EXPECTED_CALLS  # noqa: E402
 
 
 def test_known_world_matches_the_collectors_measured_calls():
-    # the world of tests/collect/test_collect_moto.py: cluster a (2 instances, 12 services, 5 tasks), b (1, 0, 0)
+    # the world of tests/collect/test_collect_moto.py: cluster a (2 instances, 12 services, 5 tasks),
+    # cluster b (1 instance)
     region = lb.RegionSize(
         clusters=(lb.ClusterSize(2, 12, 5), lb.ClusterSize(1, 0, 0)),
         task_definitions=2,

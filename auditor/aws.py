@@ -19,6 +19,7 @@ import botocore.config
 import botocore.exceptions
 
 from auditor.model import Coverage
+from auditor.ratelimits import Limiter
 
 DENIED_CODES = frozenset(
     {
@@ -69,10 +70,12 @@ class Clients:
         endpoint_url: str | None = None,
         retry_mode: str = "adaptive",
         max_attempts: int = 10,
-        max_pool: int = 10,
+        max_pool: int = 32,
+        limiter: Limiter | None = None,
     ):
         self.session = session
         self.endpoint_url = endpoint_url
+        self.limiter = limiter if limiter is not None else Limiter()
         self._config = botocore.config.Config(
             retries={"mode": retry_mode, "total_max_attempts": max_attempts},
             max_pool_connections=max_pool,
@@ -162,6 +165,7 @@ class Recorder:
         """One request; ApiFailure (recorded) if it fails."""
         client = self.clients.get(service, self.region)
         api = api_name(client, operation)
+        self.clients.limiter.acquire(self.region, api)
         try:
             response: dict[str, Any] = getattr(client, operation)(**kwargs)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
@@ -178,6 +182,7 @@ class Recorder:
         paginator = client.get_paginator(operation)
         iterator = iter(paginator.paginate(**kwargs))
         while True:
+            self.clients.limiter.acquire(self.region, api)  # (the last, empty turn spends one token too)
             try:
                 page = next(iterator)
             except StopIteration:

@@ -5,7 +5,8 @@ Calls follow from the APIs' page and batch sizes (ListX 100 a page, DescribeServ
 DescribeTasks/DescribeContainerInstances/DescribeClusters 100, EC2 describes 1000 a page,
 DescribeInstanceTypes 100, ELBv2 400, Application Auto Scaling 50) and from what the audit must
 read (each referenced task definition and instance profile once, the trunking setting for the
-caller and each container-instance role). Time is bounded below by each rate-limit bucket (burst
+caller and each container-instance role). The buckets are those of `auditor/ratelimits.py`.
+Time is bounded below by each rate-limit bucket (burst
 B, refill R tokens/s: N calls need at least max(0, N − B) / R seconds; buckets are per account and
 region, so regions run side by side) and by the chain of calls that depend on each other (list the
 clusters, describe them, list their tasks, describe the tasks, then their task definitions), each
@@ -22,38 +23,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-# ECS: shared per category (Amazon ECS API reference, "Request throttling for the Amazon ECS API").
-# EC2: per action, the non-mutating default (EC2 API reference, "Request throttling").
-# Others publish no token buckets: conservative assumptions, marked as such.
-BUCKETS: dict[str, tuple[float, float, str]] = {
-    "ecs-cluster-read": (50, 20, "documented"),
-    "ecs-cluster-resource-read": (100, 20, "documented"),
-    "ecs-service-read": (100, 20, "documented"),
-    "ecs-task-definition-read": (50, 20, "documented"),
-    "ecs-setting-read": (50, 20, "documented"),
-    "ec2-non-mutating": (100, 20, "documented default, per action"),
-    "elbv2-describe": (10, 10, "assumed"),
-    "iam-read": (20, 10, "assumed"),
-    "aas-describe": (10, 5, "assumed"),
-    "servicequotas-read": (10, 5, "assumed"),
-}
-BUCKET_OF = {
-    "ecs:ListClusters": "ecs-cluster-read",
-    "ecs:DescribeClusters": "ecs-cluster-read",
-    "ecs:ListContainerInstances": "ecs-cluster-resource-read",
-    "ecs:DescribeContainerInstances": "ecs-cluster-resource-read",
-    "ecs:ListTasks": "ecs-cluster-resource-read",
-    "ecs:DescribeTasks": "ecs-cluster-resource-read",
-    "ecs:ListServices": "ecs-service-read",
-    "ecs:DescribeServices": "ecs-service-read",
-    "ecs:DescribeTaskDefinition": "ecs-task-definition-read",
-    "ecs:ListAccountSettings": "ecs-setting-read",
-    "elasticloadbalancing:DescribeTargetGroups": "elbv2-describe",
-    "elasticloadbalancing:DescribeLoadBalancers": "elbv2-describe",
-    "iam:GetInstanceProfile": "iam-read",
-    "application-autoscaling:DescribeScalableTargets": "aas-describe",
-    "servicequotas:GetServiceQuota": "servicequotas-read",
-}
+from auditor.ratelimits import bucket_of, limits
+
 DEPENDENCY_CHAIN = (
     6  # sts → ListClusters → DescribeClusters → ListTasks → DescribeTasks → DescribeTaskDefinition
 )
@@ -138,11 +109,10 @@ def region_min_seconds(calls: dict[str, int], latency_s: float) -> float:
     """At least the dependency chain's round trips, and at least what each bucket lets through."""
     per_bucket: dict[str, int] = defaultdict(int)
     for api, n in calls.items():
-        bucket = BUCKET_OF.get(api) or f"ec2:{api}"  # EC2: each action its own bucket
-        per_bucket[bucket] += n
+        per_bucket[bucket_of(api)] += n  # ECS: shared per category; EC2: each action its own
     worst = 0.0
     for bucket, n in per_bucket.items():
-        burst, refill, _ = BUCKETS.get(bucket, BUCKETS["ec2-non-mutating"])
+        burst, refill = limits(bucket)
         worst = max(worst, max(0.0, (n - burst) / refill) + latency_s)
     return max(DEPENDENCY_CHAIN * latency_s, worst)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor.ratelimits import BUCKETS
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import lower_bound as lb  # noqa: E402
@@ -42,7 +44,7 @@ def test_known_world_matches_the_collectors_measured_calls():
     ],
 )
 def test_bucket_bound(n, burst, refill, latency, expected, monkeypatch):
-    monkeypatch.setitem(lb.BUCKETS, "ecs-cluster-resource-read", (burst, refill, "test"))
+    monkeypatch.setitem(BUCKETS, "ecs-cluster-resource-read", (burst, refill, "test"))
     seconds = lb.region_min_seconds({"ecs:DescribeTasks": n}, latency)
     assert seconds == pytest.approx(max(expected, lb.DEPENDENCY_CHAIN * latency))
 

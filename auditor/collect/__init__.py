@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -52,6 +52,20 @@ def _attempt(fn: Callable[..., T], *args: Any, default: T) -> T:
         return default
 
 
+# Inventories that depend on nothing but the region: asked for at once, beside the ECS chain.
+REGION_WIDE: tuple[tuple[str, Callable[[Recorder], list[Any]]], ...] = (
+    ("network_interfaces", ec2.collect_network_interfaces),
+    ("subnets", ec2.collect_subnets),
+    ("vpcs", ec2.collect_vpcs),
+    ("security_groups", ec2.collect_security_groups),
+    ("route_tables", ec2.collect_route_tables),
+    ("vpc_endpoints", ec2.collect_vpc_endpoints),
+    ("target_groups", elbv2.collect_target_groups),
+    ("load_balancers", elbv2.collect_load_balancers),
+)
+WORKERS = 16  # threads per region; the limiter, not the thread count, keeps calls inside the buckets
+
+
 def collect_region(
     clients: Clients,
     account: str,
@@ -59,10 +73,44 @@ def collect_region(
     cluster_names: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> RegionResult:
-    """Everything the checks need from one region."""
+    """Everything the checks need from one region, independent calls in parallel."""
     rec = Recorder(clients, account, region, progress)
     out = RegionResult(region=region)
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=f"collect-{region}") as pool:
+        inventories: list[tuple[str, Future[list[Any]]]] = [
+            (name, pool.submit(_attempt, fn, rec, default=[])) for name, fn in REGION_WIDE
+        ]
+        quota_future: Future[Quota | None] = pool.submit(
+            _attempt, quotas.collect_eni_quota, rec, default=None
+        )
+        _collect_ecs(rec, out, cluster_names, pool)
+        _collect_hosts(rec, out)
+        services = out.records.get("services", [])
+        if services:
+            out.add("scalable_targets", _attempt(autoscaling.collect_scalable_targets, rec, default=[]))
+        for name, future in inventories:
+            out.add(name, future.result())
+        quota = quota_future.result()
+    if quota is None:
+        service_code, quota_code = quotas.ENI_QUOTA
+        quota = Quota(
+            account=account,
+            region=region,
+            service_code=service_code,
+            quota_code=quota_code,
+            value=quotas.ENI_QUOTA_DEFAULT,
+            source="default",
+        )
+    out.add("quotas", [quota])
+    out.coverage = rec.coverage()
+    return out
 
+
+def _collect_ecs(
+    rec: Recorder, out: RegionResult, cluster_names: Sequence[str], pool: ThreadPoolExecutor
+) -> None:
+    """Clusters, then each cluster's instances, services and tasks in parallel, then the task
+    definitions they reference (each once, in parallel)."""
     clusters: list[Cluster] = []
     try:
         clusters = ecs.collect_clusters(rec, cluster_names)
@@ -81,24 +129,35 @@ def collect_region(
         found = {c.name for c in clusters} | {c.arn for c in clusters}
         missing = [n for n in cluster_names if n not in found]
         if missing:
-            out.extra[f"missing_clusters:{region}"] = ",".join(missing)
+            out.extra[f"missing_clusters:{rec.region}"] = ",".join(missing)
     out.add("clusters", clusters)
-
-    for cluster in clusters:
-        out.add("container_instances", _attempt(ecs.collect_container_instances, rec, cluster, default=[]))
-        out.add("services", _attempt(ecs.collect_services, rec, cluster, default=[]))
-        out.add("tasks", _attempt(ecs.collect_tasks, rec, cluster, default=[]))
-    instances = out.records.get("container_instances", [])
+    per_cluster = [
+        (
+            pool.submit(_attempt, ecs.collect_container_instances, rec, cluster, default=[]),
+            pool.submit(_attempt, ecs.collect_services, rec, cluster, default=[]),
+            pool.submit(_attempt, ecs.collect_tasks, rec, cluster, default=[]),
+        )
+        for cluster in clusters
+    ]
+    for instances_f, services_f, tasks_f in per_cluster:  # in cluster order: a deterministic snapshot
+        out.add("container_instances", instances_f.result())
+        out.add("services", services_f.result())
+        out.add("tasks", tasks_f.result())
     services = out.records.get("services", [])
     tasks = out.records.get("tasks", [])
-
     td_arns = {s.task_definition_arn for s in services if s.task_definition_arn}
     td_arns |= {d.task_definition_arn for s in services for d in s.deployments if d.task_definition_arn}
     td_arns |= {t.task_definition_arn for t in tasks if t.task_definition_arn}
     if td_arns:
-        out.add("task_definitions", _attempt(ecs.collect_task_definitions, rec, td_arns, default=[]))
+        out.add("task_definitions", _attempt(ecs.collect_task_definitions, rec, td_arns, pool, default=[]))
 
-    instance_ids = {ci.ec2_instance_id for ci in instances if ci.ec2_instance_id}
+
+def _collect_hosts(rec: Recorder, out: RegionResult) -> None:
+    """The EC2 instances behind container instances, their types and roles, and the trunking
+    setting for each role."""
+    instance_ids = {
+        ci.ec2_instance_id for ci in out.records.get("container_instances", []) if ci.ec2_instance_id
+    }
     ec2_instances: list[Ec2Instance] = []
     if instance_ids:
         try:
@@ -117,32 +176,6 @@ def collect_region(
     out.add("instance_profiles", instance_profiles)
     roles = {r for p in instance_profiles for r in p.role_arns}
     out.add("account_settings", _attempt(ecs.collect_account_settings, rec, roles, default=[]))
-
-    out.add("network_interfaces", _attempt(ec2.collect_network_interfaces, rec, default=[]))
-    out.add("subnets", _attempt(ec2.collect_subnets, rec, default=[]))
-    out.add("vpcs", _attempt(ec2.collect_vpcs, rec, default=[]))
-    out.add("security_groups", _attempt(ec2.collect_security_groups, rec, default=[]))
-    out.add("route_tables", _attempt(ec2.collect_route_tables, rec, default=[]))
-    out.add("vpc_endpoints", _attempt(ec2.collect_vpc_endpoints, rec, default=[]))
-    out.add("target_groups", _attempt(elbv2.collect_target_groups, rec, default=[]))
-    out.add("load_balancers", _attempt(elbv2.collect_load_balancers, rec, default=[]))
-    if services:
-        out.add("scalable_targets", _attempt(autoscaling.collect_scalable_targets, rec, default=[]))
-    quota = _attempt(quotas.collect_eni_quota, rec, default=None)
-    if quota is None:
-        service_code, quota_code = quotas.ENI_QUOTA
-        quota = Quota(
-            account=account,
-            region=region,
-            service_code=service_code,
-            quota_code=quota_code,
-            value=quotas.ENI_QUOTA_DEFAULT,
-            source="default",
-        )
-    out.add("quotas", [quota])
-
-    out.coverage = rec.coverage()
-    return out
 
 
 def identify(clients: Clients, region: str) -> str:

@@ -7,7 +7,9 @@ those that services and tasks reference. The values of `environment` and `secret
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from typing import Any
 
 from auditor.aws import ApiFailure, Recorder
@@ -279,21 +281,30 @@ def collect_tasks(rec: Recorder, cluster: Cluster) -> list[Task]:
     return [t for t in result if t.last_status != "STOPPED"]
 
 
-def collect_task_definitions(rec: Recorder, arns: Iterable[str]) -> list[TaskDefinition]:
-    """Each referenced task definition once. A failure on one does not stop the others."""
-    result: list[TaskDefinition] = []
-    failure: ApiFailure | None = None
-    for arn in sorted(set(arns)):
+def collect_task_definitions(
+    rec: Recorder, arns: Iterable[str], pool: Executor | None = None
+) -> list[TaskDefinition]:
+    """Each referenced task definition once, in parallel on `pool` when given. A failure on one
+    does not stop the others; after a denial no more are asked (the answer would be the same)."""
+    denied = threading.Event()
+
+    def describe(arn: str) -> TaskDefinition | ApiFailure | None:
+        if denied.is_set():
+            return None
         try:
             response = rec.call("ecs", "describe_task_definition", taskDefinition=arn)
         except ApiFailure as exc:
-            failure = exc
             if exc.status == "denied":
-                break  # the same answer for every one: do not ask again
-            continue
-        result.append(parse_task_definition(response["taskDefinition"], rec.account, rec.region))
-    if failure and not result:
-        raise failure
+                denied.set()
+            return exc
+        return parse_task_definition(response["taskDefinition"], rec.account, rec.region)
+
+    ordered = sorted(set(arns))
+    answers = list(pool.map(describe, ordered)) if pool is not None else [describe(a) for a in ordered]
+    result = [a for a in answers if isinstance(a, TaskDefinition)]
+    failures = [a for a in answers if isinstance(a, ApiFailure)]
+    if failures and not result:
+        raise failures[0]
     return result
 
 

@@ -1,0 +1,85 @@
+"""The client-side limiter (token buckets per region and bucket) and parallel collection."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import boto3
+import pytest
+
+from auditor.aws import Clients
+from auditor.collect import collect
+from auditor.ratelimits import Limiter, TokenBucket, bucket_of
+from tests.collect.test_partial_failure import REGIONS, world  # noqa: F401 - the shared demo world
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_token_bucket_bursts_then_refills():
+    clock = FakeClock()
+    bucket = TokenBucket(burst=3, refill=2, clock=clock, sleep=clock.sleep)
+    assert [bucket.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]  # the burst
+    assert bucket.acquire() == pytest.approx(0.5)  # then one token every 1/refill seconds
+    assert bucket.acquire() == pytest.approx(0.5)
+    clock.now += 10  # idle: refills, but never past the burst
+    assert [bucket.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.acquire() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("api", "bucket"),
+    [
+        ("ecs:DescribeTasks", "ecs-cluster-resource-read"),
+        ("ecs:ListContainerInstances", "ecs-cluster-resource-read"),
+        ("ecs:DescribeServices", "ecs-service-read"),
+        ("ec2:DescribeSubnets", "ec2:ec2:DescribeSubnets"),
+    ],
+)
+def test_buckets(api, bucket):
+    assert bucket_of(api) == bucket
+
+
+def test_limiter_shares_ecs_categories_and_separates_regions(monkeypatch):
+    limiter = Limiter()
+    for _ in range(100):  # the whole "cluster resource read" burst of us-east-1
+        limiter.acquire("us-east-1", "ecs:DescribeTasks" if _ % 2 else "ecs:ListTasks")
+    waits = []
+    monkeypatch.setattr(time, "sleep", lambda s: waits.append(s))
+    started = time.monotonic()
+    limiter.acquire("eu-west-1", "ecs:DescribeTasks")  # another region: its own bucket, no wait
+    limiter.acquire("us-east-1", "ec2:DescribeSubnets")  # another bucket: no wait
+    assert waits == [] and time.monotonic() - started < 1
+    buckets = limiter._buckets  # the category bucket is nearly empty: the next ECS read must wait
+    assert buckets[("us-east-1", "ecs-cluster-resource-read")]._tokens < 1
+
+
+def test_independent_calls_run_in_parallel(world):  # noqa: F811
+    active, peak = 0, 0
+    lock = threading.Lock()
+
+    def slow(**_):
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.02)  # a stand-in for AWS latency, so that overlapping calls can be seen
+        with lock:
+            active -= 1
+
+    clients = Clients(boto3.session.Session(region_name="us-east-1"), retry_mode="standard", max_attempts=1)
+    clients.session.events.register("before-send", slow)
+    snapshot = collect(clients, REGIONS)
+    assert all(c.status == "ok" for c in snapshot.coverage)
+    assert peak >= 4  # regions side by side, and inventories beside the ECS chain inside each

@@ -1,0 +1,180 @@
+"""A large synthetic account in moto_server, scanned with per-call latency injected at the client.
+
+Reports, for our scan: calls made against the computed lower bound (`lower_bound.py`), wall time
+against the least time for the same latency, peak memory, and the analysis time alone. Run:
+
+    python benchmarks/scan_scale.py --clusters 20 --services 400 --tasks 8000 --instances 600 \\
+        --regions 2 --latency-ms 75
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import lower_bound as lb  # noqa: E402
+
+from auditor.aws import Clients  # noqa: E402
+from auditor.collect import collect  # noqa: E402
+from auditor.config import Config  # noqa: E402
+from auditor.demo.realism import freeze_task_lifecycle  # noqa: E402
+from auditor.pipeline import analyse  # noqa: E402
+
+REGION_NAMES = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2")
+
+
+def build(url: str, regions: int, clusters: int, services: int, tasks: int, instances: int) -> lb.AccountSize:
+    """Clusters with EC2 instances, awsvpc services and their tasks (each task an ENI), spread evenly."""
+    session = boto3.session.Session()
+    sizes = []
+    for ri in range(regions):
+        region = REGION_NAMES[ri]
+        ec2 = session.client("ec2", region_name=region, endpoint_url=url)
+        ecs = session.client("ecs", region_name=region, endpoint_url=url)
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n * 16}.0/20")["Subnet"]["SubnetId"]
+            for n in range(4)
+        ]
+        group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+        n_clusters = clusters // regions
+        cluster_sizes = []
+        for ci in range(n_clusters):
+            name = f"c{ci:02d}"
+            ecs.create_cluster(clusterName=name)
+            n_inst = instances // regions // n_clusters
+            for _ in range(n_inst):
+                iid = ec2.run_instances(
+                    ImageId="ami-12345678",
+                    MinCount=1,
+                    MaxCount=1,
+                    InstanceType="c5.xlarge",
+                    SubnetId=subnets[0],
+                )["Instances"][0]["InstanceId"]
+                ecs.register_container_instance(
+                    cluster=name, instanceIdentityDocument=json.dumps({"instanceId": iid})
+                )
+            n_svc = services // regions // n_clusters
+            n_tasks = tasks // regions // n_clusters
+            td = ecs.register_task_definition(
+                family=f"{name}-app",
+                networkMode="awsvpc",
+                containerDefinitions=[{"name": "app", "image": "x", "memory": 64}],
+            )["taskDefinition"]["taskDefinitionArn"]
+            net = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}}
+            for si in range(n_svc):
+                ecs.create_service(
+                    cluster=name,
+                    serviceName=f"s{si}",
+                    taskDefinition=td,
+                    desiredCount=1,
+                    launchType="FARGATE",
+                    networkConfiguration=net,
+                )
+            remaining = n_tasks
+            while remaining:
+                count = min(10, remaining)
+                ecs.run_task(
+                    cluster=name,
+                    taskDefinition=td,
+                    launchType="FARGATE",
+                    count=count,
+                    networkConfiguration=net,
+                )
+                remaining -= count
+            cluster_sizes.append(lb.ClusterSize(instances=n_inst, services=n_svc, tasks=n_tasks))
+        enis = len(ec2.describe_network_interfaces()["NetworkInterfaces"])
+        sizes.append(
+            lb.RegionSize(
+                clusters=tuple(cluster_sizes),
+                task_definitions=n_clusters,
+                instance_types=1,
+                enis=enis,
+                subnets=4,
+                vpcs=2,
+                security_groups=3,
+                route_tables=2,
+            )
+        )
+    return lb.AccountSize(regions=tuple(sizes))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    for name, default in (
+        ("regions", 2),
+        ("clusters", 20),
+        ("services", 400),
+        ("tasks", 8000),
+        ("instances", 600),
+    ):
+        parser.add_argument(f"--{name}", type=int, default=default)
+    parser.add_argument("--latency-ms", type=float, default=75.0)
+    args = parser.parse_args()
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+    )
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    freeze_task_lifecycle()
+    started = time.perf_counter()
+    size = build(url, args.regions, args.clusters, args.services, args.tasks, args.instances)
+    print(f"built the account in {time.perf_counter() - started:.1f} s")
+
+    latency = args.latency_ms / 1000
+    clients = Clients(boto3.session.Session(), endpoint_url=url, retry_mode="standard", max_attempts=3)
+    clients.session.events.register("before-send", lambda **_: time.sleep(latency) if latency else None)
+    regions = REGION_NAMES[: args.regions]
+    started = time.perf_counter()
+    snapshot = collect(clients, regions)
+    wall = time.perf_counter() - started
+    tracemalloc.start()  # a second pass for memory: tracing slows Python down several times
+    collect(clients, regions)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    started = time.perf_counter()
+    result = analyse(snapshot, Config())
+    analysis = time.perf_counter() - started
+    server.stop()
+
+    bound, least = lb.account_bound(size, latency)
+    made: dict[str, int] = {}
+    for c in snapshot.coverage:
+        made[c.api] = made.get(c.api, 0) + c.calls
+    print(f"{'api':<50} {'calls':>6} {'bound':>6}")
+    for api in sorted(set(made) | set(bound)):
+        print(f"{api:<50} {made.get(api, 0):>6} {bound.get(api, 0):>6}")
+    print(f"{'total':<50} {sum(made.values()) + 1:>6} {sum(bound.values()) + 1:>6}   (+1: sts)")
+    print(
+        f"tasks {len(snapshot.tasks)}, services {len(snapshot.services)}, instances "
+        f"{len(snapshot.container_instances)}, ENIs {len(snapshot.network_interfaces)}, "
+        f"findings {len(result.findings)}"
+    )
+    print(f"scan wall time {wall:.1f} s at {args.latency_ms:.0f} ms/call; least possible {least:.1f} s")
+    print(f"peak traced memory during the scan {peak / 1e6:.0f} MB; analysis alone {analysis:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

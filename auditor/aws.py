@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import botocore.config
@@ -47,6 +48,15 @@ CREDENTIAL_CODES = frozenset(
 )
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Threads per region: independent APIs side by side, and batches of one API side by side. Each
+# regional client is shared by all of them, so its connection pool holds one connection per thread.
+# The limiter, not the thread count, keeps calls inside AWS's rate-limit buckets.
+REGION_WORKERS = 16
+BATCH_WORKERS = 8
+
 # Told of every answered call: (region, api, calls of that api so far, retries of this call).
 Progress = Callable[[str, str, int, int], None]
 
@@ -70,7 +80,7 @@ class Clients:
         endpoint_url: str | None = None,
         retry_mode: str = "adaptive",
         max_attempts: int = 10,
-        max_pool: int = 32,
+        max_pool: int = REGION_WORKERS + BATCH_WORKERS,
         limiter: Limiter | None = None,
     ):
         self.session = session
@@ -135,6 +145,7 @@ class Recorder:
         self.account = account
         self.region = region
         self.progress = progress
+        self._fan_out: ThreadPoolExecutor | None = None
         self._rows: dict[str, _Tally] = {}
         self._lock = threading.Lock()
 
@@ -193,6 +204,25 @@ class Recorder:
                 raise self._failed(api, exc) from exc
             self._count(api, page)
             yield page
+
+    def fan_out(self, fn: Callable[[T], R], items: list[T]) -> list[R]:
+        """`fn` over independent requests (batches of one API) in parallel, answers in order; the
+        limiter paces them. Leaf work only: `fn` must not fan out again (no nested waits)."""
+        if len(items) < 2:
+            return [fn(item) for item in items]
+        with self._lock:
+            if self._fan_out is None:
+                self._fan_out = ThreadPoolExecutor(
+                    max_workers=BATCH_WORKERS, thread_name_prefix=f"batch-{self.region}"
+                )
+            pool = self._fan_out
+        return list(pool.map(fn, items))
+
+    def close(self) -> None:
+        """Release the fan-out threads."""
+        if self._fan_out is not None:
+            self._fan_out.shutdown(wait=True)
+            self._fan_out = None
 
     def skip(self, api: str, reason: str) -> None:
         """Record that an API was not attempted because something it depends on failed."""

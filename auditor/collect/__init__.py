@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import botocore.exceptions
 
 from auditor import __version__
-from auditor.aws import ApiFailure, Clients, Progress, Recorder, classify
+from auditor.aws import REGION_WORKERS, ApiFailure, Clients, Progress, Recorder, classify
 from auditor.collect import autoscaling, ec2, ecs, elbv2, iam, quotas
 from auditor.errors import CollectError
 from auditor.model import Cluster, Coverage, Ec2Instance, InstanceProfile, Quota, Snapshot
@@ -63,7 +63,6 @@ REGION_WIDE: tuple[tuple[str, Callable[[Recorder], list[Any]]], ...] = (
     ("target_groups", elbv2.collect_target_groups),
     ("load_balancers", elbv2.collect_load_balancers),
 )
-WORKERS = 16  # threads per region; the limiter, not the thread count, keeps calls inside the buckets
 
 
 def collect_region(
@@ -76,21 +75,24 @@ def collect_region(
     """Everything the checks need from one region, independent calls in parallel."""
     rec = Recorder(clients, account, region, progress)
     out = RegionResult(region=region)
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=f"collect-{region}") as pool:
-        inventories: list[tuple[str, Future[list[Any]]]] = [
-            (name, pool.submit(_attempt, fn, rec, default=[])) for name, fn in REGION_WIDE
-        ]
-        quota_future: Future[Quota | None] = pool.submit(
-            _attempt, quotas.collect_eni_quota, rec, default=None
-        )
-        _collect_ecs(rec, out, cluster_names, pool)
-        _collect_hosts(rec, out)
-        services = out.records.get("services", [])
-        if services:
-            out.add("scalable_targets", _attempt(autoscaling.collect_scalable_targets, rec, default=[]))
-        for name, future in inventories:
-            out.add(name, future.result())
-        quota = quota_future.result()
+    try:
+        with ThreadPoolExecutor(max_workers=REGION_WORKERS, thread_name_prefix=f"collect-{region}") as pool:
+            inventories: list[tuple[str, Future[list[Any]]]] = [
+                (name, pool.submit(_attempt, fn, rec, default=[])) for name, fn in REGION_WIDE
+            ]
+            quota_future: Future[Quota | None] = pool.submit(
+                _attempt, quotas.collect_eni_quota, rec, default=None
+            )
+            _collect_ecs(rec, out, cluster_names, pool)
+            _collect_hosts(rec, out)
+            services = out.records.get("services", [])
+            if services:
+                out.add("scalable_targets", _attempt(autoscaling.collect_scalable_targets, rec, default=[]))
+            for name, future in inventories:
+                out.add(name, future.result())
+            quota = quota_future.result()
+    finally:
+        rec.close()
     if quota is None:
         service_code, quota_code = quotas.ENI_QUOTA
         quota = Quota(
@@ -149,7 +151,7 @@ def _collect_ecs(
     td_arns |= {d.task_definition_arn for s in services for d in s.deployments if d.task_definition_arn}
     td_arns |= {t.task_definition_arn for t in tasks if t.task_definition_arn}
     if td_arns:
-        out.add("task_definitions", _attempt(ecs.collect_task_definitions, rec, td_arns, pool, default=[]))
+        out.add("task_definitions", _attempt(ecs.collect_task_definitions, rec, td_arns, default=[]))
 
 
 def _collect_hosts(rec: Recorder, out: RegionResult) -> None:

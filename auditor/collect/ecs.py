@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor
 from typing import Any
 
 from auditor.aws import ApiFailure, Recorder
@@ -246,27 +245,32 @@ def collect_container_instances(rec: Recorder, cluster: Cluster) -> list[Contain
         "ecs", "list_container_instances", cluster=cluster.arn, PaginationConfig={"PageSize": 100}
     ):
         arns.extend(page.get("containerInstanceArns", []))
-    result: list[ContainerInstance] = []
-    for batch in chunks(arns, 100):
-        response = rec.call(
+    responses = rec.fan_out(
+        lambda batch: rec.call(
             "ecs", "describe_container_instances", cluster=cluster.arn, containerInstances=batch
-        )
-        result.extend(
-            parse_container_instance(ci, cluster.arn, rec.account, rec.region)
-            for ci in response.get("containerInstances", [])
-        )
-    return result
+        ),
+        list(chunks(arns, 100)),
+    )
+    return [
+        parse_container_instance(ci, cluster.arn, rec.account, rec.region)
+        for response in responses
+        for ci in response.get("containerInstances", [])
+    ]
 
 
 def collect_services(rec: Recorder, cluster: Cluster) -> list[Service]:
     arns: list[str] = []
     for page in rec.pages("ecs", "list_services", cluster=cluster.arn, PaginationConfig={"PageSize": 100}):
         arns.extend(page.get("serviceArns", []))
-    result: list[Service] = []
-    for batch in chunks(arns, 10):
-        response = rec.call("ecs", "describe_services", cluster=cluster.arn, services=batch)
-        result.extend(parse_service(s, rec.account, rec.region) for s in response.get("services", []))
-    return result
+    responses = rec.fan_out(
+        lambda batch: rec.call("ecs", "describe_services", cluster=cluster.arn, services=batch),
+        list(chunks(arns, 10)),
+    )
+    return [
+        parse_service(s, rec.account, rec.region)
+        for response in responses
+        for s in response.get("services", [])
+    ]
 
 
 def collect_tasks(rec: Recorder, cluster: Cluster) -> list[Task]:
@@ -274,18 +278,19 @@ def collect_tasks(rec: Recorder, cluster: Cluster) -> list[Task]:
     arns: list[str] = []
     for page in rec.pages("ecs", "list_tasks", cluster=cluster.arn, PaginationConfig={"PageSize": 100}):
         arns.extend(page.get("taskArns", []))
-    result: list[Task] = []
-    for batch in chunks(arns, 100):
-        response = rec.call("ecs", "describe_tasks", cluster=cluster.arn, tasks=batch)
-        result.extend(parse_task(t, rec.account, rec.region) for t in response.get("tasks", []))
-    return [t for t in result if t.last_status != "STOPPED"]
+    responses = rec.fan_out(
+        lambda batch: rec.call("ecs", "describe_tasks", cluster=cluster.arn, tasks=batch),
+        list(chunks(arns, 100)),
+    )
+    tasks = [
+        parse_task(t, rec.account, rec.region) for response in responses for t in response.get("tasks", [])
+    ]
+    return [t for t in tasks if t.last_status != "STOPPED"]
 
 
-def collect_task_definitions(
-    rec: Recorder, arns: Iterable[str], pool: Executor | None = None
-) -> list[TaskDefinition]:
-    """Each referenced task definition once, in parallel on `pool` when given. A failure on one
-    does not stop the others; after a denial no more are asked (the answer would be the same)."""
+def collect_task_definitions(rec: Recorder, arns: Iterable[str]) -> list[TaskDefinition]:
+    """Each referenced task definition once, in parallel. A failure on one does not stop the
+    others; after a denial no more are asked (the answer would be the same)."""
     denied = threading.Event()
 
     def describe(arn: str) -> TaskDefinition | ApiFailure | None:
@@ -300,7 +305,7 @@ def collect_task_definitions(
         return parse_task_definition(response["taskDefinition"], rec.account, rec.region)
 
     ordered = sorted(set(arns))
-    answers = list(pool.map(describe, ordered)) if pool is not None else [describe(a) for a in ordered]
+    answers = rec.fan_out(describe, ordered)
     result = [a for a in answers if isinstance(a, TaskDefinition)]
     failures = [a for a in answers if isinstance(a, ApiFailure)]
     if failures and not result:

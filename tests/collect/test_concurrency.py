@@ -83,3 +83,36 @@ def test_independent_calls_run_in_parallel(world):  # noqa: F811
     snapshot = collect(clients, REGIONS)
     assert all(c.status == "ok" for c in snapshot.coverage)
     assert peak >= 4  # regions side by side, and inventories beside the ECS chain inside each
+
+
+def test_batches_of_one_api_run_in_parallel(clients):
+    """25 services in one cluster are 3 DescribeServices batches of ≤10; they overlap in time, and
+    each batch is still asked exactly once."""
+    ecs = boto3.client("ecs", region_name="us-east-1")
+    ecs.create_cluster(clusterName="many")
+    td = ecs.register_task_definition(
+        family="f", networkMode="bridge", containerDefinitions=[{"name": "c", "image": "x", "memory": 64}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    for n in range(25):
+        ecs.create_service(cluster="many", serviceName=f"s{n}", taskDefinition=td, desiredCount=0)
+    active, peak, batches = 0, 0, []
+    lock = threading.Lock()
+
+    def slow(**_):
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+
+    def sizes(params, **_):
+        batches.append(len(params["services"]))
+
+    clients.session.events.register("before-send.ecs.DescribeServices", slow)
+    clients.session.events.register("provide-client-params.ecs.DescribeServices", sizes)
+    snapshot = collect(clients, ("us-east-1",), ("many",))
+    assert len(snapshot.services) == 25
+    assert sorted(batches) == [5, 10, 10]
+    assert peak >= 2

@@ -28,7 +28,7 @@ import lower_bound as lb  # noqa: E402
 from auditor.aws import Clients  # noqa: E402
 from auditor.collect import collect  # noqa: E402
 from auditor.config import Config  # noqa: E402
-from auditor.demo.realism import freeze_task_lifecycle  # noqa: E402
+from auditor.demo.realism import freeze_task_lifecycle, page_like_aws  # noqa: E402
 from auditor.pipeline import analyse  # noqa: E402
 
 REGION_NAMES = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2")
@@ -139,6 +139,7 @@ def main() -> None:
     server.start()
     url = f"http://127.0.0.1:{port}"
     freeze_task_lifecycle()
+    page_like_aws()
     started = time.perf_counter()
     size = build(url, args.regions, args.clusters, args.services, args.tasks, args.instances)
     print(f"built the account in {time.perf_counter() - started:.1f} s")

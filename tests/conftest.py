@@ -34,9 +34,10 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def moto(aws_env: None) -> Iterator[None]:
     from moto import mock_aws
 
-    from auditor.demo.realism import freeze_task_lifecycle
+    from auditor.demo.realism import freeze_task_lifecycle, page_like_aws
 
     freeze_task_lifecycle()
+    page_like_aws()
     with mock_aws():
         yield
 

@@ -63,3 +63,45 @@ def test_large_account_bound():
     assert calls["ecs:DescribeTasks"] == 80 and calls["ecs:DescribeServices"] == 40
     assert calls["ec2:DescribeNetworkInterfaces"] == 10  # 4500 a region → 5 pages each
     assert seconds >= 0.075 * (lb.DEPENDENCY_CHAIN + 1)
+
+
+def test_paged_world_matches_the_calculator(clients):
+    """A cluster of 230 tasks and a region of 1,010 ENIs: with moto paging as AWS does (realism),
+    ListTasks takes 3 pages of 100 and DescribeNetworkInterfaces 2 of 1000, and the collectors make
+    exactly the calls the calculator predicts for every API."""
+    import boto3
+
+    from auditor.collect import collect
+
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    ecs = boto3.client("ecs", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/20")["Subnet"]["SubnetId"]
+    ecs.create_cluster(clusterName="big")
+    td = ecs.register_task_definition(
+        family="app", networkMode="awsvpc", containerDefinitions=[{"name": "c", "image": "x", "memory": 64}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    net = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": []}}
+    for _ in range(23):
+        ecs.run_task(cluster="big", taskDefinition=td, launchType="FARGATE", count=10, networkConfiguration=net)
+    for _ in range(1010 - 230):
+        ec2.create_network_interface(SubnetId=subnet)
+    snapshot = collect(clients, ("us-east-1",))
+    assert len(snapshot.tasks) == 230 and len(snapshot.network_interfaces) == 1010
+    region = lb.RegionSize(
+        clusters=(lb.ClusterSize(0, 0, 230),),
+        task_definitions=1,
+        instance_types=0,
+        instance_profiles=0,
+        roles=0,
+        enis=1010,
+        subnets=1,
+        vpcs=2,  # moto's default VPC and ours
+        security_groups=2,
+        route_tables=2,
+    )
+    calls = {c.api: c.calls for c in snapshot.coverage}
+    expected = lb.region_calls(region)
+    assert expected["ecs:ListTasks"] == 3 and expected["ec2:DescribeNetworkInterfaces"] == 2
+    assert calls == expected

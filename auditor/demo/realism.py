@@ -38,6 +38,69 @@ def freeze_task_lifecycle() -> None:
     state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
 
 
+def _paged(original: Any, key: str, size: str, token: str, default: int | None, maximum: int) -> Any:
+    """`original` answering one page: `size` items at most (`default` when not asked; None: all),
+    from the offset that `token` carries, with the next offset as the token while more remain."""
+    from moto.core.responses import ActionResult
+
+    def method(self: Any) -> Any:
+        answer = dict(original(self).result)
+        items = answer[key]
+        start = int(self._get_param(token) or 0)
+        asked = self._get_param(size)
+        count = min(int(asked), maximum) if asked else (default or len(items) or 1)
+        answer[key] = items[start : start + count]
+        answer[token] = str(start + count) if start + count < len(items) else None
+        return ActionResult(answer)
+
+    method.__wrapped__ = original  # type: ignore[attr-defined]
+    return method
+
+
+def _instances_by_id_unpaged(original: Any) -> Any:
+    """DescribeInstances with instance ids: every one in one answer, as AWS does (it forbids
+    MaxResults with ids); moto pages them at 100 reservations."""
+    from moto.core.responses import ActionResult
+
+    def method(self: Any) -> Any:
+        ids = self._get_param("InstanceIds", [])
+        if not ids:
+            return original(self)
+        filters = self._filters_from_querystring()
+        return ActionResult({"Reservations": self.ec2_backend.get_reservations_by_instance_ids(ids, filters)})
+
+    method.__wrapped__ = original  # type: ignore[attr-defined]
+    return method
+
+
+def page_like_aws() -> None:
+    """moto answers ListTasks and DescribeNetworkInterfaces in one page whatever was asked, and
+    pages DescribeInstances by id; AWS pages the first two (ListTasks 100 ARNs by default and at
+    most, DescribeNetworkInterfaces up to MaxResults 1000) and not the third. Applied once, for the
+    whole process (mock_aws and an in-process ThreadedMotoServer share these classes)."""
+    from moto.ec2.responses.elastic_network_interfaces import ElasticNetworkInterfaces
+    from moto.ec2.responses.instances import InstanceResponse
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    patches: tuple[tuple[Any, str, Any], ...] = (
+        (
+            EC2ContainerServiceResponse,
+            "list_tasks",
+            lambda m: _paged(m, "taskArns", "maxResults", "nextToken", 100, 100),
+        ),
+        (
+            ElasticNetworkInterfaces,
+            "describe_network_interfaces",
+            lambda m: _paged(m, "NetworkInterfaces", "MaxResults", "NextToken", None, 1000),
+        ),
+        (InstanceResponse, "describe_instances", _instances_by_id_unpaged),
+    )
+    for cls, name, wrap in patches:
+        current = getattr(cls, name)
+        if not hasattr(current, "__wrapped__"):
+            setattr(cls, name, wrap(current))
+
+
 def _next_free_ip(ec2: Any, subnet: Any) -> str:
     taken = {
         a["PrivateIpAddress"] for eni in ec2.get_all_network_interfaces() for a in eni.private_ip_addresses

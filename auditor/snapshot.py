@@ -9,7 +9,9 @@ does not match the types, raises SnapshotError with one line saying why.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +38,37 @@ def dumps(snapshot: Snapshot) -> str:
     return json.dumps({"schema": SCHEMA, "snapshot": to_jsonable(snapshot)}, indent=1)
 
 
+def _no_constant(name: str) -> float:
+    raise SnapshotError(f"not a valid JSON snapshot: {name} is not a number JSON allows")
+
+
+def _networks(snapshot: Snapshot) -> Iterator[tuple[str, str]]:
+    """(where, CIDR) for every address range the checks compute with."""
+    for i, subnet in enumerate(snapshot.subnets):
+        for cidr in (subnet.cidr, *subnet.ipv6_cidrs):
+            if cidr is not None:
+                yield f"subnets[{i}]", cidr
+    for i, vpc in enumerate(snapshot.vpcs):
+        for cidr in (*vpc.cidrs, *vpc.ipv6_cidrs):
+            yield f"vpcs[{i}]", cidr
+    for i, group in enumerate(snapshot.security_groups):
+        for rule in (*group.ingress, *group.egress):
+            if rule.cidr is not None:
+                yield f"security_groups[{i}]", rule.cidr
+
+
+def _check_networks(snapshot: Snapshot) -> None:
+    for where, cidr in _networks(snapshot):
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise SnapshotError(f"snapshot field {where}: {cidr!r} is not a CIDR") from None
+
+
 def loads(text: str) -> Snapshot:
     """Parse a snapshot document; SnapshotError if it is not one this version reads."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise SnapshotError(f"not a valid JSON snapshot: {exc}") from None
     if not isinstance(doc, dict) or "schema" not in doc:
@@ -50,9 +79,11 @@ def loads(text: str) -> Snapshot:
     if set(doc) != {"schema", "snapshot"}:
         raise SnapshotError("snapshot document has unexpected top-level keys")
     try:
-        return decode(Snapshot, doc["snapshot"], SnapshotError, "snapshot field")  # type: ignore[no-any-return]
+        snapshot: Snapshot = decode(Snapshot, doc["snapshot"], SnapshotError, "snapshot field")
     except RecursionError:
         raise SnapshotError("snapshot is nested too deeply") from None
+    _check_networks(snapshot)
+    return snapshot
 
 
 def load(path: str | Path) -> Snapshot:

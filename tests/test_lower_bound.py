@@ -84,7 +84,9 @@ def test_paged_world_matches_the_calculator(clients):
     )["taskDefinition"]["taskDefinitionArn"]
     net = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": []}}
     for _ in range(23):
-        ecs.run_task(cluster="big", taskDefinition=td, launchType="FARGATE", count=10, networkConfiguration=net)
+        ecs.run_task(
+            cluster="big", taskDefinition=td, launchType="FARGATE", count=10, networkConfiguration=net
+        )
     for _ in range(1010 - 230):
         ec2.create_network_interface(SubnetId=subnet)
     snapshot = collect(clients, ("us-east-1",))

@@ -55,6 +55,16 @@ def _doc():
         (lambda d: d["snapshot"]["subnets"][0].update(surprise=1), "unknown key 'surprise'"),
         (lambda d: d["snapshot"]["tasks"][0].pop("arn"), "arn"),
         (lambda d: d["snapshot"].update(tasks={}), "expected a list"),
+        (
+            lambda d: d["snapshot"]["subnets"][0].update(cidr="10.0.0.0/33"),
+            "subnets[0]: '10.0.0.0/33' is not",
+        ),
+        (lambda d: d["snapshot"]["vpcs"][0].update(cidrs=["zz"]), "vpcs[0]: 'zz' is not a CIDR"),
+        (
+            lambda d: d["snapshot"]["security_groups"][0]["ingress"][0].update(cidr="0.0.0.0/x"),
+            "security_groups[0]",
+        ),
+        (lambda d: d["snapshot"]["quotas"].append({"value": float("inf")}), "Infinity is not a number"),
     ],
 )
 def test_hand_edited_snapshots_fail_with_one_line(mutate, message):
@@ -92,3 +102,38 @@ def test_fuzzed_documents_load_or_raise_snapshot_error(payload):
             loads(json.dumps(doc))
         except SnapshotError:
             pass
+
+
+def _paths(value, prefix=()):
+    """Every (path, value) inside a JSON document, containers included."""
+    yield prefix, value
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*prefix, index))
+
+
+_RICH_PATHS = [p for p, _ in _paths(_doc()["snapshot"]) if p]
+
+
+@settings(max_examples=300, deadline=None)
+@given(where=st.sampled_from(_RICH_PATHS), value=json_values)
+def test_one_field_edited_loads_and_analyses_or_raises_snapshot_error(where, value):
+    """A valid snapshot with one field replaced by any JSON value: `report` either analyses it or
+    stops with the project's one-line error, never a traceback."""
+    from auditor.config import Config
+    from auditor.pipeline import analyse
+
+    doc = _doc()
+    node = doc["snapshot"]
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    try:
+        snapshot = loads(json.dumps(doc))
+    except SnapshotError as exc:
+        assert "\n" not in str(exc)
+        return
+    analyse(snapshot, Config())

@@ -65,24 +65,30 @@ def test_limiter_shares_ecs_categories_and_separates_regions(monkeypatch):
     assert buckets[("us-east-1", "ecs-cluster-resource-read")]._tokens < 1
 
 
+class Overlap:
+    """A before-send hook that holds each request a while (a stand-in for AWS latency) and keeps
+    the most requests seen in flight at once."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.active, self.peak = seconds, 0, 0
+        self._lock = threading.Lock()
+
+    def __call__(self, **_) -> None:
+        with self._lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.active -= 1
+
+
 def test_independent_calls_run_in_parallel(world):  # noqa: F811
-    active, peak = 0, 0
-    lock = threading.Lock()
-
-    def slow(**_):
-        nonlocal active, peak
-        with lock:
-            active += 1
-            peak = max(peak, active)
-        time.sleep(0.02)  # a stand-in for AWS latency, so that overlapping calls can be seen
-        with lock:
-            active -= 1
-
+    overlap = Overlap(0.02)
     clients = Clients(boto3.session.Session(region_name="us-east-1"), retry_mode="standard", max_attempts=1)
-    clients.session.events.register("before-send", slow)
+    clients.session.events.register("before-send", overlap)
     snapshot = collect(clients, REGIONS)
     assert all(c.status == "ok" for c in snapshot.coverage)
-    assert peak >= 4  # regions side by side, and inventories beside the ECS chain inside each
+    assert overlap.peak >= 4  # regions side by side, and inventories beside the ECS chain inside each
 
 
 def test_batches_of_one_api_run_in_parallel(clients):
@@ -95,24 +101,14 @@ def test_batches_of_one_api_run_in_parallel(clients):
     )["taskDefinition"]["taskDefinitionArn"]
     for n in range(25):
         ecs.create_service(cluster="many", serviceName=f"s{n}", taskDefinition=td, desiredCount=0)
-    active, peak, batches = 0, 0, []
-    lock = threading.Lock()
-
-    def slow(**_):
-        nonlocal active, peak
-        with lock:
-            active += 1
-            peak = max(peak, active)
-        time.sleep(0.05)
-        with lock:
-            active -= 1
+    overlap, batches = Overlap(0.05), []
 
     def sizes(params, **_):
         batches.append(len(params["services"]))
 
-    clients.session.events.register("before-send.ecs.DescribeServices", slow)
+    clients.session.events.register("before-send.ecs.DescribeServices", overlap)
     clients.session.events.register("provide-client-params.ecs.DescribeServices", sizes)
     snapshot = collect(clients, ("us-east-1",), ("many",))
     assert len(snapshot.services) == 25
     assert sorted(batches) == [5, 10, 10]
-    assert peak >= 2
+    assert overlap.peak >= 2

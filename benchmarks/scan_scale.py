@@ -28,14 +28,18 @@ import lower_bound as lb  # noqa: E402
 from auditor.aws import Clients  # noqa: E402
 from auditor.collect import collect  # noqa: E402
 from auditor.config import Config  # noqa: E402
-from auditor.demo.realism import freeze_task_lifecycle, page_like_aws  # noqa: E402
+from auditor.demo.realism import freeze_task_lifecycle, page_like_aws, quick_task_lookup  # noqa: E402
 from auditor.pipeline import analyse  # noqa: E402
+from auditor.report import render_all  # noqa: E402
 
 REGION_NAMES = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2")
 
 
-def build(url: str, regions: int, clusters: int, services: int, tasks: int, instances: int) -> lb.AccountSize:
-    """Clusters with EC2 instances, awsvpc services and their tasks (each task an ENI), spread evenly."""
+def build(
+    url: str, regions: int, clusters: int, services: int, tasks: int, instances: int, extra_enis: int = 0
+) -> lb.AccountSize:
+    """Clusters with EC2 instances, awsvpc services and their tasks (each task an ENI), spread evenly;
+    `extra_enis` unattached ENIs besides (leftovers, as real accounts have)."""
     session = boto3.session.Session()
     sizes = []
     for ri in range(regions):
@@ -95,7 +99,14 @@ def build(url: str, regions: int, clusters: int, services: int, tasks: int, inst
                 )
                 remaining -= count
             cluster_sizes.append(lb.ClusterSize(instances=n_inst, services=n_svc, tasks=n_tasks))
-        enis = len(ec2.describe_network_interfaces()["NetworkInterfaces"])
+        for _ in range(extra_enis // regions):
+            ec2.create_network_interface(SubnetId=subnets[1], Description="leftover")
+        enis = sum(
+            len(page["NetworkInterfaces"])
+            for page in ec2.get_paginator("describe_network_interfaces").paginate(
+                PaginationConfig={"PageSize": 1000}
+            )
+        )
         sizes.append(
             lb.RegionSize(
                 clusters=tuple(cluster_sizes),
@@ -119,6 +130,7 @@ def main() -> None:
         ("services", 400),
         ("tasks", 8000),
         ("instances", 600),
+        ("extra-enis", 400),
     ):
         parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--latency-ms", type=float, default=75.0)
@@ -140,8 +152,9 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     freeze_task_lifecycle()
     page_like_aws()
+    quick_task_lookup()
     started = time.perf_counter()
-    size = build(url, args.regions, args.clusters, args.services, args.tasks, args.instances)
+    size = build(url, args.regions, args.clusters, args.services, args.tasks, args.instances, args.extra_enis)
     print(f"built the account in {time.perf_counter() - started:.1f} s")
 
     latency = args.latency_ms / 1000
@@ -158,6 +171,13 @@ def main() -> None:
     started = time.perf_counter()
     result = analyse(snapshot, Config())
     analysis = time.perf_counter() - started
+    started = time.perf_counter()
+    rendered = render_all(result, ("html", "json", "csv"))
+    render = time.perf_counter() - started
+    tracemalloc.start()
+    render_all(analyse(snapshot, Config()), ("html", "json", "csv"))
+    _, analysis_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     server.stop()
 
     bound, least = lb.account_bound(size, latency)
@@ -175,6 +195,11 @@ def main() -> None:
     )
     print(f"scan wall time {wall:.1f} s at {args.latency_ms:.0f} ms/call; least possible {least:.1f} s")
     print(f"peak traced memory during the scan {peak / 1e6:.0f} MB; analysis alone {analysis:.2f} s")
+    size_mb = sum(len(v) for v in rendered.values()) / 1e6
+    print(
+        f"rendering html+json+csv {render:.2f} s ({size_mb:.1f} MB); peak traced memory of analysis "
+        f"and rendering {analysis_peak / 1e6:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

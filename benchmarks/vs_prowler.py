@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scan_scale import REGION_NAMES, build  # noqa: E402
 
-from auditor.demo.realism import freeze_task_lifecycle, page_like_aws  # noqa: E402
+from auditor.demo.realism import freeze_task_lifecycle, page_like_aws, quick_task_lookup  # noqa: E402
 
 
 class Metered:
@@ -108,6 +108,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     freeze_task_lifecycle()
     page_like_aws()
+    quick_task_lookup()
     build(url, args.regions, args.clusters, args.services, args.tasks, args.instances)
     regions = list(REGION_NAMES[: args.regions])
     env = {

@@ -1,0 +1,42 @@
+"""The realism layer's stand-ins for moto answer exactly as moto does, only faster or paged as AWS."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from auditor.demo.realism import quick_task_lookup
+
+
+def _run_tasks(ecs, cluster: str, count: int) -> list[str]:
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    iid = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    ecs.create_cluster(clusterName=cluster)
+    td = ecs.register_task_definition(
+        family=cluster, containerDefinitions=[{"name": "c", "image": "x", "memory": 64}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.register_container_instance(cluster=cluster, instanceIdentityDocument=json.dumps({"instanceId": iid}))
+    return [t["taskArn"] for t in ecs.run_task(cluster=cluster, taskDefinition=td, count=count)["tasks"]]
+
+
+def test_quick_task_lookup_answers_as_moto_does(moto):
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    ecs = boto3.client("ecs", region_name="us-east-1")
+    a = _run_tasks(ecs, "a", 6)
+    b = _run_tasks(ecs, "b", 4)
+    asked = [a[0], a[3].rsplit("/", 1)[-1], b[1], "arn:aws:ecs:us-east-1:123456789012:task/a/absent"]
+
+    def described() -> list[str]:
+        return sorted(t["taskArn"] for t in ecs.describe_tasks(cluster="a", tasks=asked)["tasks"])
+
+    quick_task_lookup()
+    patched = EC2ContainerServiceBackend.describe_tasks
+    original = patched.__wrapped__
+    EC2ContainerServiceBackend.describe_tasks = original
+    try:
+        by_moto = described()
+    finally:
+        EC2ContainerServiceBackend.describe_tasks = patched
+    assert described() == by_moto == sorted([a[0], a[3], b[1]])

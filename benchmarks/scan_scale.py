@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
+import resource
 import sys
 import time
 import tracemalloc
@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import lower_bound as lb  # noqa: E402
+from moto_process import MotoProcess  # noqa: E402
 
 from auditor.aws import Clients  # noqa: E402
 from auditor.collect import collect  # noqa: E402
 from auditor.config import Config  # noqa: E402
-from auditor.demo.realism import freeze_task_lifecycle, page_like_aws, quick_task_lookup  # noqa: E402
 from auditor.pipeline import analyse  # noqa: E402
 from auditor.report import render_all  # noqa: E402
 
@@ -138,32 +138,31 @@ def main() -> None:
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
     )
-    import logging
+    with MotoProcess() as server:  # its own process: what is traced and timed here is the scan
+        started = time.perf_counter()
+        size = build(
+            server.url,
+            args.regions,
+            args.clusters,
+            args.services,
+            args.tasks,
+            args.instances,
+            args.extra_enis,
+        )
+        print(f"built the account in {time.perf_counter() - started:.1f} s")
+        measure(server, size, args)
 
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    freeze_task_lifecycle()
-    page_like_aws()
-    quick_task_lookup()
-    started = time.perf_counter()
-    size = build(url, args.regions, args.clusters, args.services, args.tasks, args.instances, args.extra_enis)
-    print(f"built the account in {time.perf_counter() - started:.1f} s")
-
+def measure(server: MotoProcess, size: lb.AccountSize, args: argparse.Namespace) -> None:
     latency = args.latency_ms / 1000
-    clients = Clients(boto3.session.Session(), endpoint_url=url, retry_mode="standard", max_attempts=3)
+    clients = Clients(boto3.session.Session(), endpoint_url=server.url, retry_mode="standard", max_attempts=3)
     clients.session.events.register("before-send", lambda **_: time.sleep(latency) if latency else None)
     regions = REGION_NAMES[: args.regions]
-    started = time.perf_counter()
+    server.phase("scan")
+    started, cpu = time.perf_counter(), time.process_time()
     snapshot = collect(clients, regions)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server_cpu = server.phase("traced scan")["cpu"]["scan"]
     tracemalloc.start()  # a second pass for memory: tracing slows Python down several times
     collect(clients, regions)
     _, peak = tracemalloc.get_traced_memory()
@@ -178,7 +177,6 @@ def main() -> None:
     render_all(analyse(snapshot, Config()), ("html", "json", "csv"))
     _, analysis_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    server.stop()
 
     bound, least = lb.account_bound(size, latency)
     made: dict[str, int] = {}
@@ -194,12 +192,15 @@ def main() -> None:
         f"findings {len(result.findings)}"
     )
     print(f"scan wall time {wall:.1f} s at {args.latency_ms:.0f} ms/call; least possible {least:.1f} s")
+    print(f"CPU during the scan: the scan {cpu:.1f} s, the emulator (its own process) {server_cpu:.1f} s")
     print(f"peak traced memory during the scan {peak / 1e6:.0f} MB; analysis alone {analysis:.2f} s")
     size_mb = sum(len(v) for v in rendered.values()) / 1e6
     print(
         f"rendering html+json+csv {render:.2f} s ({size_mb:.1f} MB); peak traced memory of analysis "
         f"and rendering {analysis_peak / 1e6:.0f} MB"
     )
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    print(f"peak resident memory of this process {rss_mb:.0f} MB")
 
 
 if __name__ == "__main__":

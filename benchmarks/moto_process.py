@@ -86,12 +86,11 @@ def serve(port: int) -> None:
     sys.path.insert(0, str(ROOT))
     from moto.server import ThreadedMotoServer
 
-    from auditor.demo.realism import freeze_task_lifecycle, page_like_aws, quick_task_lookup
+    from auditor.demo.realism import answer_like_aws, freeze_task_lifecycle
 
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # a traceback per unimplemented API
     freeze_task_lifecycle()
-    page_like_aws()
-    quick_task_lookup()
+    answer_like_aws()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     server._server.app = Metered(server._server.app)  # type: ignore[union-attr]

@@ -34,10 +34,10 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def moto(aws_env: None) -> Iterator[None]:
     from moto import mock_aws
 
-    from auditor.demo.realism import freeze_task_lifecycle, page_like_aws
+    from auditor.demo.realism import answer_like_aws, freeze_task_lifecycle
 
     freeze_task_lifecycle()
-    page_like_aws()
+    answer_like_aws()
     with mock_aws():
         yield
 

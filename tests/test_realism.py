@@ -6,7 +6,7 @@ import json
 
 import boto3
 
-from auditor.demo.realism import quick_task_lookup
+from auditor.demo.realism import answer_like_aws
 
 
 def _run_tasks(ecs, cluster: str, count: int) -> list[str]:
@@ -20,7 +20,7 @@ def _run_tasks(ecs, cluster: str, count: int) -> list[str]:
     return [t["taskArn"] for t in ecs.run_task(cluster=cluster, taskDefinition=td, count=count)["tasks"]]
 
 
-def test_quick_task_lookup_answers_as_moto_does(moto):
+def test_describe_tasks_by_id_answers_as_moto_does(moto):
     from moto.ecs.models import EC2ContainerServiceBackend
 
     ecs = boto3.client("ecs", region_name="us-east-1")
@@ -31,9 +31,10 @@ def test_quick_task_lookup_answers_as_moto_does(moto):
     def described() -> list[str]:
         return sorted(t["taskArn"] for t in ecs.describe_tasks(cluster="a", tasks=asked)["tasks"])
 
-    quick_task_lookup()
+    answer_like_aws()  # the moto fixture applied it already; asking again changes nothing
     patched = EC2ContainerServiceBackend.describe_tasks
     original = patched.__wrapped__
+    assert not hasattr(original, "__wrapped__")  # wrapped once, however often it is applied
     EC2ContainerServiceBackend.describe_tasks = original
     try:
         by_moto = described()

@@ -53,7 +53,6 @@ def _paged(original: Any, key: str, size: str, token: str, default: int | None, 
         answer[token] = str(start + count) if start + count < len(items) else None
         return ActionResult(answer)
 
-    method.__wrapped__ = original  # type: ignore[attr-defined]
     return method
 
 
@@ -69,45 +68,14 @@ def _instances_by_id_unpaged(original: Any) -> Any:
         filters = self._filters_from_querystring()
         return ActionResult({"Reservations": self.ec2_backend.get_reservations_by_instance_ids(ids, filters)})
 
-    method.__wrapped__ = original  # type: ignore[attr-defined]
     return method
 
 
-def page_like_aws() -> None:
-    """moto answers ListTasks and DescribeNetworkInterfaces in one page whatever was asked, and
-    pages DescribeInstances by id; AWS pages the first two (ListTasks 100 ARNs by default and at
-    most, DescribeNetworkInterfaces up to MaxResults 1000) and not the third. Applied once, for the
-    whole process (mock_aws and an in-process ThreadedMotoServer share these classes)."""
-    from moto.ec2.responses.elastic_network_interfaces import ElasticNetworkInterfaces
-    from moto.ec2.responses.instances import InstanceResponse
-    from moto.ecs.responses import EC2ContainerServiceResponse
-
-    patches: tuple[tuple[Any, str, Any], ...] = (
-        (
-            EC2ContainerServiceResponse,
-            "list_tasks",
-            lambda m: _paged(m, "taskArns", "maxResults", "nextToken", 100, 100),
-        ),
-        (
-            ElasticNetworkInterfaces,
-            "describe_network_interfaces",
-            lambda m: _paged(m, "NetworkInterfaces", "MaxResults", "NextToken", None, 1000),
-        ),
-        (InstanceResponse, "describe_instances", _instances_by_id_unpaged),
-    )
-    for cls, name, wrap in patches:
-        current = getattr(cls, name)
-        if not hasattr(current, "__wrapped__"):
-            setattr(cls, name, wrap(current))
-
-
-def quick_task_lookup() -> None:
+def _describe_tasks_by_id(original: Any) -> Any:
     """moto's DescribeTasks compares every task of every cluster with every ARN asked, by substring
-    (seconds per call past a few thousand tasks: the emulator, not the caller, would set a
-    benchmark's pace). Same answer, one set look-up per task: by task id, which a full ARN and a
-    bare id both end in."""
+    (seconds per call past a few thousand tasks). Same answer, one set look-up per task: by task
+    id, which a full ARN and a bare id both end in."""
     from moto.ecs.exceptions import InvalidParameterException
-    from moto.ecs.models import EC2ContainerServiceBackend
 
     def describe_tasks(self: Any, cluster_str: str, tasks: list[str]) -> list[Any]:
         self._get_cluster(cluster_str)
@@ -122,9 +90,43 @@ def quick_task_lookup() -> None:
                     found.append(task)
         return found
 
-    if not hasattr(EC2ContainerServiceBackend.describe_tasks, "__wrapped__"):
-        describe_tasks.__wrapped__ = EC2ContainerServiceBackend.describe_tasks  # type: ignore[attr-defined]
-        EC2ContainerServiceBackend.describe_tasks = describe_tasks  # type: ignore[method-assign]
+    return describe_tasks
+
+
+def _patch_once(cls: Any, name: str, wrap: Any) -> None:
+    """Replace `cls.name` by `wrap(original)`, keeping the original as `__wrapped__`; once."""
+    current = getattr(cls, name)
+    if not hasattr(current, "__wrapped__"):
+        replacement = wrap(current)
+        replacement.__wrapped__ = current
+        setattr(cls, name, replacement)
+
+
+def answer_like_aws() -> None:
+    """Where moto's answers differ from AWS's in shape or cost, not content: moto answers ListTasks
+    and DescribeNetworkInterfaces in one page whatever was asked, and pages DescribeInstances by
+    id; AWS pages the first two (ListTasks 100 ARNs by default and at most,
+    DescribeNetworkInterfaces up to MaxResults 1000) and not the third. And moto's DescribeTasks
+    costs seconds per call in a large account (the emulator, not the caller, would set a scan's
+    pace). Applied once, for the whole process (mock_aws and an in-process ThreadedMotoServer share
+    these classes)."""
+    from moto.ec2.responses.elastic_network_interfaces import ElasticNetworkInterfaces
+    from moto.ec2.responses.instances import InstanceResponse
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    _patch_once(
+        EC2ContainerServiceResponse,
+        "list_tasks",
+        lambda m: _paged(m, "taskArns", "maxResults", "nextToken", 100, 100),
+    )
+    _patch_once(
+        ElasticNetworkInterfaces,
+        "describe_network_interfaces",
+        lambda m: _paged(m, "NetworkInterfaces", "MaxResults", "NextToken", None, 1000),
+    )
+    _patch_once(InstanceResponse, "describe_instances", _instances_by_id_unpaged)
+    _patch_once(EC2ContainerServiceBackend, "describe_tasks", _describe_tasks_by_id)
 
 
 def _next_free_ip(ec2: Any, subnet: Any) -> str:

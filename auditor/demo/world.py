@@ -607,7 +607,7 @@ def _build_secondary(client: ClientFactory, world: World) -> None:
 def build_demo_world(client: ClientFactory, account: str) -> World:
     """Build the sample account through `client(service, region)` and make it realistic."""
     realism.freeze_task_lifecycle()
-    realism.page_like_aws()
+    realism.answer_like_aws()
     world = World(account=account, regions=(PRIMARY, SECONDARY))
     _build_primary(client, world)
     _build_secondary(client, world)

@@ -17,8 +17,9 @@ from auditor import __version__
 from auditor.config import Config, check_region, check_severity, load_config, parse_formats, with_overrides
 from auditor.errors import AuditorError, CollectError, ConfigError
 from auditor.findings import SEVERITIES
-from auditor.pipeline import AuditResult, analyse, write_reports
+from auditor.pipeline import analyse, write_reports
 from auditor.progress import CollectionProgress
+from auditor.result import AuditResult
 
 PROG = "ecs-net-audit"
 
@@ -115,9 +116,8 @@ def _finish(result: AuditResult, config: Config, kind: str, quiet: bool) -> int:
     out = _out_dir(config, kind, result.snapshot.generated_at)
     paths = write_reports(result, out, config.output.formats)
     if not quiet:
-        counts = {s: sum(1 for f in result.findings if f.severity == s) for s in SEVERITIES}
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        gaps = [c for c in result.snapshot.coverage if c.status != "ok"]
+        summary = ", ".join(f"{n} {s}" for s, n in result.severity_counts.items())
+        gaps = result.coverage_gaps
         print(
             f"{len(result.findings)} findings ({summary}); {len(result.instances)} container instances, "
             f"{len(result.subnets)} ECS subnets"
@@ -143,8 +143,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     import boto3
     import botocore.exceptions
 
-    from auditor.aws import Clients
     from auditor.collect import collect, enabled_regions
+    from auditor.collect.session import Clients
 
     regions = tuple(check_region(r) for r in _comma_list(args.region))
     config = _config(

@@ -22,6 +22,24 @@ def finding_id(check: str, account: str, region: str, resource_id: str, sub_key:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where a finding stands: the fields that, with the check, make its id."""
+
+    account: str
+    region: str
+    resource_type: str
+    resource_id: str
+    cluster: str | None = None
+    sub_key: str = ""
+
+    def under(self, sub_key: str) -> Location:
+        """The same resource, one aspect of it (a subnet of a service, a port of a group…)."""
+        return Location(
+            self.account, self.region, self.resource_type, self.resource_id, self.cluster, sub_key
+        )
+
+
+@dataclass(frozen=True)
 class Finding:
     """One finding, in the shape of CONTRACT.md's `findings.json`."""
 

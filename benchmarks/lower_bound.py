@@ -5,7 +5,7 @@ Calls follow from the APIs' page and batch sizes (ListX 100 a page, DescribeServ
 DescribeTasks/DescribeContainerInstances/DescribeClusters 100, EC2 describes 1000 a page,
 DescribeInstanceTypes 100, ELBv2 400, Application Auto Scaling 50) and from what the audit must
 read (each referenced task definition and instance profile once, the trunking setting for the
-caller and each container-instance role). The buckets are those of `auditor/ratelimits.py`.
+caller and each container-instance role). The buckets are those of `auditor/collect/ratelimits.py`.
 Time is bounded below by each rate-limit bucket (burst
 B, refill R tokens/s: N calls need at least max(0, N − B) / R seconds; buckets are per account and
 region, so regions run side by side) and by the chain of calls that depend on each other (list the
@@ -23,7 +23,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from auditor.ratelimits import bucket_of, limits
+from auditor.collect.ratelimits import bucket_of, limits
 
 DEPENDENCY_CHAIN = (
     6  # sts → ListClusters → DescribeClusters → ListTasks → DescribeTasks → DescribeTaskDefinition

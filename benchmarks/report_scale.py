@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from auditor.capacity import InstanceCapacity, SubnetCapacity
+from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
 from auditor.findings import SEVERITIES, Finding
 from auditor.model import Cluster, Snapshot
-from auditor.pipeline import AuditResult
+from auditor.result import AuditResult
 from auditor.report import render_all
 
 CHECK_IDS = (

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import lower_bound as lb  # noqa: E402
 from moto_process import MotoProcess  # noqa: E402
 
-from auditor.aws import Clients  # noqa: E402
+from auditor.collect.session import Clients  # noqa: E402
 from auditor.collect import collect  # noqa: E402
 from auditor.config import Config  # noqa: E402
 from auditor.pipeline import analyse  # noqa: E402

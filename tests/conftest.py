@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from auditor.aws import Clients
+from auditor.collect.session import Clients
 
 _FAKE = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.config import Config
+from auditor.findings import Finding
 from auditor.model import (
     AccountSetting,
     Attachment,
@@ -515,3 +517,10 @@ def rule(
         group_id=group,
         prefix_list_id=prefix_list,
     )
+
+
+def run_check(module: Any, snapshot: Snapshot, config: Config | None = None) -> list[Finding]:
+    """A check module's findings on a snapshot, through the analysis context `analyse` builds."""
+    from auditor.analysis.context import AnalysisContext
+
+    return list(module.run(AnalysisContext.build(snapshot, config or Config())))

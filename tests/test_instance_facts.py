@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.capacity import eni_task_capacity
-from auditor.instance_facts import trunking_facts, trunking_table
+from auditor.analysis.capacity import eni_task_capacity
+from auditor.analysis.instance_facts import trunking_facts, trunking_table
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.ratelimits import BUCKETS
+from auditor.collect.ratelimits import BUCKETS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 

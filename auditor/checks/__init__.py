@@ -1,12 +1,13 @@
-"""The checks: pure functions `(snapshot, config) -> Iterator[Finding]`, one module per check id.
+"""The checks: pure functions `(AnalysisContext) -> Iterator[Finding]`, one module per check id.
 
 The registry is the explicit tuple `CHECKS`; a test asserts that every module under this package
-is in it (but `base`, which holds the Check type) and that ids are unique. Nothing here imports
-boto3: analysis runs offline.
+is in it (but `base`, which holds the Check type), that ids are unique and that each has a row in
+docs/OUTPUT.md. Nothing here imports boto3: analysis runs offline.
 """
 
 from __future__ import annotations
 
+from auditor.analysis.context import AnalysisContext
 from auditor.checks import (
     egress_path,
     eni_headroom,
@@ -21,9 +22,7 @@ from auditor.checks import (
     wide_ports,
 )
 from auditor.checks.base import Check
-from auditor.config import Config
-from auditor.findings import Finding, severity_rank, unknown
-from auditor.model import Snapshot
+from auditor.findings import Finding, severity_rank
 
 CHECKS: tuple[Check, ...] = (
     eni_headroom.CHECK,
@@ -40,7 +39,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def coverage_gaps(check: Check, snapshot: Snapshot, already: list[Finding]) -> list[Finding]:
+def coverage_gaps(check: Check, ctx: AnalysisContext, already: list[Finding]) -> list[Finding]:
     """A region-level unknown for each region where an API the check needs was not collected.
 
     Resource-level unknowns say which resources lack a verdict; this says that resources the
@@ -51,32 +50,26 @@ def coverage_gaps(check: Check, snapshot: Snapshot, already: list[Finding]) -> l
         (f.account, f.region) for f in already if f.resource_type == "region" and f.detail.get("unknown")
     }
     gaps: dict[tuple[str, str], list[str]] = {}
-    for row in snapshot.coverage:
+    for row in ctx.snapshot.coverage:
         if row.api in check.needs and row.status != "ok":
             gaps.setdefault((row.account, row.region), []).append(f"{row.api} ({row.status})")
     return [
-        unknown(
-            check=check.id,
-            account=account,
-            region=region,
-            resource_type="region",
-            resource_id=region,
-            cluster=None,
-            sub_key="coverage",
-            title=f"{check.id} in {region} is incomplete: {', '.join(apis)} not collected",
-            missing=sorted(a.split(" ")[0] for a in apis),
+        check.unknown(
+            ctx.at_region(account, region, "coverage"),
+            f"{check.id} in {region} is incomplete: {', '.join(apis)} not collected",
+            sorted(a.split(" ")[0] for a in apis),
         )
         for (account, region), apis in sorted(gaps.items())
         if (account, region) not in reported
     ]
 
 
-def run_checks(snapshot: Snapshot, config: Config) -> list[Finding]:
+def run_checks(ctx: AnalysisContext) -> list[Finding]:
     """Every check's findings (with coverage gaps as unknowns), most severe first."""
     findings: list[Finding] = []
     for check in CHECKS:
-        own = list(check.run(snapshot, config))
-        findings += own + coverage_gaps(check, snapshot, own)
+        own = list(check.run(ctx))
+        findings += own + coverage_gaps(check, ctx, own)
     return sorted(
         findings,
         key=lambda f: (-severity_rank(f.severity), f.check, f.account, f.region, f.resource_id, f.sub_key),

@@ -25,112 +25,17 @@ table, or (Fargate in public subnets) set assignPublicIp ENABLED.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 
+from auditor.analysis.context import AnalysisContext
+from auditor.analysis.routes import default_route, missing_endpoints, needed_endpoints, route_kind
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import Inventory
-from auditor.model import Route, RouteTable, Service, Snapshot, Subnet, TaskDefinition, VpcEndpoint
+from auditor.findings import Finding
+from auditor.model import Service, Subnet, TaskDefinition
 
 ID = "egress-path"
-EGRESS_TARGETS = {
-    "nat-gateway",
-    "transit-gateway",
-    "instance",
-    "network-interface",
-    "local-gateway",
-    "core-network",
-    "carrier-gateway",
-}
 PRIVATE_ECR = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
-
-
-def default_route(table: RouteTable) -> Route | None:
-    return next((r for r in table.routes if r.destination == "0.0.0.0/0" and r.state == "active"), None)
-
-
-def route_kind(route: Route | None) -> str:
-    """`internet-gateway`, `egress` (NAT, TGW, …) or `none`."""
-    if route is None:
-        return "none"
-    if route.target_type == "gateway" and route.target_id.startswith("igw-"):
-        return "internet-gateway"
-    if route.target_type in EGRESS_TARGETS or route.target_id.startswith("vgw-"):
-        return "egress"
-    return "none"
-
-
-def needed_endpoints(td: TaskDefinition | None, ec2_launch: bool) -> list[str]:
-    needed = ["ecr.api", "ecr.dkr", "s3"]
-    if td is None:
-        return needed
-    if any(c.log_driver == "awslogs" for c in td.containers):
-        needed.append("logs")
-    for source in sorted({s for c in td.containers for s in c.secret_sources}):
-        needed.append(source)
-    if ec2_launch:
-        needed += ["ecs", "ecs-agent", "ecs-telemetry"]
-    return needed
-
-
-def _admits_443(
-    inv: Inventory, endpoint: VpcEndpoint, subnet: Subnet, task_groups: tuple[str, ...]
-) -> bool | None:
-    if not endpoint.security_group_ids:
-        return None
-    network = ipaddress.ip_network(subnet.cidr) if subnet.cidr else None
-    for gid in endpoint.security_group_ids:
-        group = inv.security_groups.get(gid)
-        if group is None:
-            return None
-        for rule in group.ingress:
-            covers_port = rule.protocol == "-1" or (
-                rule.protocol in ("tcp", "6") and (rule.from_port or 0) <= 443 <= (rule.to_port or 65535)
-            )
-            if not covers_port:
-                continue
-            if rule.group_id and rule.group_id in task_groups:
-                return True
-            if rule.cidr and network is not None:
-                try:
-                    if network.subnet_of(ipaddress.ip_network(rule.cidr, strict=False)):  # type: ignore[arg-type]
-                        return True
-                except (ValueError, TypeError):
-                    continue
-    return False
-
-
-def missing_endpoints(
-    inv: Inventory, service: Service, subnet: Subnet, table: RouteTable, needed: list[str]
-) -> list[str]:
-    """The needed endpoints the VPC lacks, with why for those present but unusable."""
-    prefix = f"com.amazonaws.{subnet.region}."
-    endpoints = [
-        e
-        for e in inv.snapshot.vpc_endpoints
-        if e.vpc_id == subnet.vpc_id and e.state.lower() in ("available", "pendingacceptance", "pending")
-    ]
-    missing = []
-    for name in needed:
-        candidates = [e for e in endpoints if e.service_name == prefix + name]
-        if name == "s3":
-            if any(
-                e.endpoint_type == "Gateway" and table.route_table_id in e.route_table_ids for e in candidates
-            ) or any(e.endpoint_type == "Interface" for e in candidates):
-                continue
-            missing.append("s3 (gateway endpoint on this route table)")
-            continue
-        interface = [e for e in candidates if e.endpoint_type == "Interface"]
-        if not interface:
-            missing.append(name)
-        elif not any(e.private_dns_enabled is not False for e in interface):
-            missing.append(f"{name} (private DNS off)")
-        elif not any(_admits_443(inv, e, subnet, service.security_groups) is not False for e in interface):
-            missing.append(f"{name} (its security groups do not admit tcp 443 from the tasks)")
-    return missing
 
 
 def _foreign_images(td: TaskDefinition | None) -> list[str]:
@@ -145,16 +50,14 @@ def _foreign_images(td: TaskDefinition | None) -> list[str]:
     )
 
 
-def _judge(inv: Inventory, service: Service, subnet: Subnet) -> Finding | None:
-    where = inv.at_service(ID, service, subnet.subnet_id)
-    table = inv.route_table_for(subnet)
+def _judge(ctx: AnalysisContext, service: Service, subnet: Subnet) -> Finding | None:
+    inv = ctx.inventory
+    where = ctx.at_service(service, subnet.subnet_id)
+    unknown_title = f"egress of {service.name} from {subnet.subnet_id} is unknown"
+    table = ctx.routes.table_for(subnet)
     if table is None:
-        return unknown(
-            title=f"egress of {service.name} from {subnet.subnet_id} is unknown",
-            missing=inv.missing(service.account, service.region, "ec2:DescribeRouteTables")
-            or ["the subnet's route table"],
-            **where,
-        )
+        missing = ctx.missing(service.account, service.region, "ec2:DescribeRouteTables")
+        return CHECK.unknown(where, unknown_title, missing or ["the subnet's route table"])
     ec2_launch = not inv.is_fargate(service)
     public = service.assign_public_ip == "ENABLED" and not ec2_launch
     route = default_route(table)
@@ -168,31 +71,28 @@ def _judge(inv: Inventory, service: Service, subnet: Subnet) -> Finding | None:
         missing.append(f"internet access for images from {', '.join(foreign)}")
     if not missing:
         return None
-    if inv.missing(service.account, service.region, "ec2:DescribeVpcEndpoints"):
-        return unknown(
-            title=f"egress of {service.name} from {subnet.subnet_id} is unknown",
-            missing=["ec2:DescribeVpcEndpoints"],
-            **where,
-        )
+    if ctx.missing(service.account, service.region, "ec2:DescribeVpcEndpoints"):
+        return CHECK.unknown(where, unknown_title, ["ec2:DescribeVpcEndpoints"])
     if kind == "internet-gateway":
         why = "tasks on EC2 never get public IPs" if ec2_launch else "assignPublicIp is DISABLED"
         title = f"{service.name} in {subnet.subnet_id} routes to an internet gateway but {why}: no egress"
     else:
         title = f"{service.name} in {subnet.subnet_id} has no default route and lacks VPC endpoints"
-    return Finding(
-        severity="high",
-        **where,
-        title=title + f" (missing: {', '.join(missing)})",
-        detail={
-            "subnet_id": subnet.subnet_id,
-            "route": route.target_id if route else "none",
-            "route_table_id": table.route_table_id,
-            "route_kind": kind,
-            "assign_public_ip": service.assign_public_ip or "DISABLED",
-            "missing_endpoints": missing,
-            "launch_type": "EC2" if ec2_launch else "FARGATE",
-        },
-        recommendation=f"Route 0.0.0.0/0 of {table.route_table_id} to a NAT gateway, or create the missing "
+    detail = {
+        "subnet_id": subnet.subnet_id,
+        "route": route.target_id if route else "none",
+        "route_table_id": table.route_table_id,
+        "route_kind": kind,
+        "assign_public_ip": service.assign_public_ip or "DISABLED",
+        "missing_endpoints": missing,
+        "launch_type": "EC2" if ec2_launch else "FARGATE",
+    }
+    return CHECK.finding(
+        where,
+        "high",
+        title + f" (missing: {', '.join(missing)})",
+        detail,
+        f"Route 0.0.0.0/0 of {table.route_table_id} to a NAT gateway, or create the missing "
         f"endpoints in {subnet.vpc_id} (aws ec2 create-vpc-endpoint --vpc-id {subnet.vpc_id} "
         f"--vpc-endpoint-type Interface --service-name com.amazonaws.{subnet.region}.<name> "
         "--private-dns-enabled --subnet-ids … --security-group-ids …; the S3 one as a Gateway endpoint "
@@ -200,28 +100,21 @@ def _judge(inv: Inventory, service: Service, subnet: Subnet) -> Finding | None:
     )
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    for service in snapshot.services:
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    for service in ctx.snapshot.services:
         if service.status != "ACTIVE" or not service.subnets:
             continue
         for subnet_id in service.subnets:
-            subnet = inv.subnets.get(subnet_id)
+            subnet = ctx.inventory.subnets.get(subnet_id)
             if subnet is None:
-                yield unknown(
-                    check=ID,
-                    account=service.account,
-                    region=service.region,
-                    resource_type="service",
-                    resource_id=service.arn,
-                    cluster=inv.cluster_name(service.cluster_arn),
-                    sub_key=subnet_id,
-                    title=f"egress of {service.name} from {subnet_id} is unknown",
-                    missing=inv.missing(service.account, service.region, "ec2:DescribeSubnets")
+                yield CHECK.unknown(
+                    ctx.at_service(service, subnet_id),
+                    f"egress of {service.name} from {subnet_id} is unknown",
+                    ctx.missing(service.account, service.region, "ec2:DescribeSubnets")
                     or [f"subnet {subnet_id}"],
                 )
                 continue
-            finding = _judge(inv, service, subnet)
+            finding = _judge(ctx, service, subnet)
             if finding is not None:
                 yield finding
 

@@ -19,15 +19,12 @@ provider managed scaling counts ENIs), or move the service to Fargate.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
-from auditor.capacity import InstanceCapacity, instance_capacity
+from auditor.analysis.capacity import InstanceCapacity
+from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import Inventory
-from auditor.model import Snapshot
+from auditor.findings import Finding
 
 ID = "eni-headroom"
 TRUNK_ADVICE = (
@@ -37,7 +34,7 @@ TRUNK_ADVICE = (
 )
 
 
-def _instance_findings(row: InstanceCapacity, inv: Inventory, config: Config) -> Iterator[Finding]:
+def _instance_findings(ctx: AnalysisContext, row: InstanceCapacity) -> Iterator[Finding]:
     detail: dict[str, object] = {
         "instance_type": row.instance_type,
         "trunking": row.trunking,
@@ -47,16 +44,9 @@ def _instance_findings(row: InstanceCapacity, inv: Inventory, config: Config) ->
         "headroom": row.headroom,
         "max_enis": row.max_enis,
     }
-    where = dict(
-        check=ID,
-        account=row.account,
-        region=row.region,
-        resource_type="container-instance",
-        resource_id=row.instance_id or row.container_instance_arn,
-        cluster=row.cluster,
-    )
+    where = ctx.at_instance(row)
     if row.headroom is None:
-        missing = inv.missing(
+        missing = ctx.missing(
             row.account,
             row.region,
             "ecs:ListTasks",
@@ -71,42 +61,27 @@ def _instance_findings(row: InstanceCapacity, inv: Inventory, config: Config) ->
                 if row.trunking == "on"
                 else "ec2:DescribeInstanceTypes"
             ]
-        yield unknown(title=f"awsvpc ENI headroom of {row.instance_id} is unknown", missing=missing, **where)
+        yield CHECK.unknown(where, f"awsvpc ENI headroom of {row.instance_id} is unknown", missing)
         return
     utilization = row.utilization or 0.0
     detail["utilization"] = round(utilization, 3)
     if row.headroom <= 0:
-        yield Finding(
-            severity="high",
-            detail=detail,
-            recommendation=TRUNK_ADVICE,
-            **where,
-            title=f"{row.instance_id} ({row.instance_type}) has no free awsvpc ENI slot: "
-            f"{row.awsvpc_tasks} tasks + {row.extra_enis} other ENIs of {row.eni_task_capacity}",
+        title = (
+            f"{row.instance_id} ({row.instance_type}) has no free awsvpc ENI slot: "
+            f"{row.awsvpc_tasks} tasks + {row.extra_enis} other ENIs of {row.eni_task_capacity}"
         )
-    elif utilization >= config.thresholds.eni_utilization:
-        yield Finding(
-            severity="medium",
-            detail=detail,
-            recommendation=TRUNK_ADVICE,
-            **where,
-            title=f"{row.instance_id} ({row.instance_type}) uses {utilization:.0%} of its "
-            f"awsvpc ENI slots ({row.headroom} left)",
+        yield CHECK.finding(where, "high", title, detail, TRUNK_ADVICE)
+    elif utilization >= ctx.config.thresholds.eni_utilization:
+        title = (
+            f"{row.instance_id} ({row.instance_type}) uses {utilization:.0%} of its "
+            f"awsvpc ENI slots ({row.headroom} left)"
         )
+        yield CHECK.finding(where, "medium", title, detail, TRUNK_ADVICE)
 
 
-def _service_findings(snapshot: Snapshot, rows: list[InstanceCapacity], inv: Inventory) -> Iterator[Finding]:
-    free: dict[str, int] = defaultdict(int)
-    unknown_clusters: set[str] = set()
-    for row in rows:
-        ci = inv.container_instances[row.container_instance_arn]
-        if ci.status != "ACTIVE":
-            continue
-        if row.headroom is None:
-            unknown_clusters.add(ci.cluster_arn)
-        else:
-            free[ci.cluster_arn] += max(0, row.headroom)
-    for service in snapshot.services:
+def _service_findings(ctx: AnalysisContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    for service in ctx.snapshot.services:
         if (
             inv.is_awsvpc(service) is not True
             or inv.is_fargate(service)
@@ -114,17 +89,17 @@ def _service_findings(snapshot: Snapshot, rows: list[InstanceCapacity], inv: Inv
             or service.status != "ACTIVE"
         ):
             continue
-        where = inv.at_service(ID, service)
-        if service.cluster_arn in unknown_clusters:
-            yield unknown(
-                title=f"whether service {service.name} fits its cluster's ENI slots is unknown",
-                missing=["the ENI headroom of some of the cluster's instances"],
-                **where,
+        where = ctx.at_service(service)
+        if not ctx.pool.cluster_known(service.cluster_arn):
+            yield CHECK.unknown(
+                where,
+                f"whether service {service.name} fits its cluster's ENI slots is unknown",
+                ["the ENI headroom of some of the cluster's instances"],
             )
             continue
-        peak = inv.peak(service)
+        peak = ctx.peaks[service.arn]
         running = len(inv.service_tasks(service))
-        headroom = free[service.cluster_arn]
+        headroom = ctx.pool.cluster_free(service.cluster_arn)
         shortfall = peak.tasks - running - headroom
         if shortfall <= 0:
             continue
@@ -139,26 +114,25 @@ def _service_findings(snapshot: Snapshot, rows: list[InstanceCapacity], inv: Inv
             "maximum_percent_known": peak.maximum_percent_known,
             "autoscaling_known": peak.autoscaling_known,
         }
-        yield Finding(
-            severity="high" if steady_shortfall > 0 else "medium",
-            detail=detail,
-            **where,
-            title=f"service {service.name} needs {peak.tasks - running} more awsvpc ENI slots at its peak; "
+        yield CHECK.finding(
+            where,
+            "high" if steady_shortfall > 0 else "medium",
+            f"service {service.name} needs {peak.tasks - running} more awsvpc ENI slots at its peak; "
             f"its cluster has {headroom} free ({shortfall} short)",
-            recommendation="Add container instances or ENI capacity before the next deployment or scale-out: "
+            detail,
+            "Add container instances or ENI capacity before the next deployment or scale-out: "
             + TRUNK_ADVICE,
         )
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    rows = instance_capacity(snapshot)
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    inv = ctx.inventory
     awsvpc_clusters = inv.clusters_with_awsvpc_ec2
-    for row in rows:
+    for row in ctx.instances:
         ci = inv.container_instances[row.container_instance_arn]
         if row.awsvpc_tasks or ci.cluster_arn in awsvpc_clusters:
-            yield from _instance_findings(row, inv, config)
-    yield from _service_findings(snapshot, rows, inv)
+            yield from _instance_findings(ctx, row)
+    yield from _service_findings(ctx)
 
 
 CHECK = Check(

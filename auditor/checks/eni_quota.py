@@ -20,45 +20,34 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
+from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import Check
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import Inventory
-from auditor.model import Snapshot
+from auditor.findings import Finding
 
 ID = "eni-quota"
 API = "ec2:DescribeNetworkInterfaces"
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    counts = Counter((e.account, e.region) for e in snapshot.network_interfaces)
-    for quota in snapshot.quotas:
-        where: dict[str, Any] = dict(
-            check=ID,
-            account=quota.account,
-            region=quota.region,
-            resource_type="region",
-            resource_id=quota.region,
-            cluster=None,
-        )
-        if inv.missing(quota.account, quota.region, API):
-            yield unknown(title=f"ENIs in use in {quota.region} are unknown", missing=[API], **where)
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    counts = Counter((e.account, e.region) for e in ctx.snapshot.network_interfaces)
+    for quota in ctx.snapshot.quotas:
+        where = ctx.at_region(quota.account, quota.region)
+        if ctx.missing(quota.account, quota.region, API):
+            yield CHECK.unknown(where, f"ENIs in use in {quota.region} are unknown", [API])
             continue
         in_use = counts[(quota.account, quota.region)]
         utilization = in_use / quota.value if quota.value else 1.0
-        t = config.thresholds
+        t = ctx.config.thresholds
         if utilization < t.eni_quota_medium:
             if quota.source == "default":
-                yield Finding(
-                    severity="info",
-                    **where,
-                    title=f"the ENI quota in {quota.region} could not be read: {in_use} ENIs are "
+                yield CHECK.finding(
+                    where,
+                    "info",
+                    f"the ENI quota in {quota.region} could not be read: {in_use} ENIs are "
                     f"{utilization:.0%} of AWS's default {quota.value:,.0f} (the verdict holds if the quota "
                     "is the default)",
-                    detail={
+                    {
                         "unknown": True,
                         "missing": ["servicequotas:GetServiceQuota"],
                         "enis_in_use": in_use,
@@ -66,26 +55,26 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
                         "utilization": round(utilization, 3),
                         "quota_source": "default",
                     },
-                    recommendation="Grant servicequotas:GetServiceQuota (see `ecs-net-audit policy`) so the "
+                    "Grant servicequotas:GetServiceQuota (see `ecs-net-audit policy`) so the "
                     "audit compares against the account's applied quota.",
                 )
             continue
         default_note = (
             " (quota not readable: AWS's default 5,000 assumed)" if quota.source == "default" else ""
         )
-        yield Finding(
-            severity="high" if utilization >= t.eni_quota_high else "medium",
-            **where,
-            title=f"{in_use} ENIs in {quota.region} use {utilization:.0%} of the quota of {quota.value:,.0f}"
+        yield CHECK.finding(
+            where,
+            "high" if utilization >= t.eni_quota_high else "medium",
+            f"{in_use} ENIs in {quota.region} use {utilization:.0%} of the quota of {quota.value:,.0f}"
             + default_note,
-            detail={
+            {
                 "enis_in_use": in_use,
                 "quota": quota.value,
                 "utilization": round(utilization, 3),
                 "quota_source": quota.source,
                 "quota_code": f"{quota.service_code}/{quota.quota_code}",
             },
-            recommendation="Request a higher quota: aws service-quotas request-service-quota-increase "
+            "Request a higher quota: aws service-quotas request-service-quota-increase "
             f"--region {quota.region} --service-code vpc --quota-code L-DF5E4CA3 --desired-value "
             f"{int(max(quota.value * 2, in_use * 2))}, and delete orphaned ENIs.",
         )

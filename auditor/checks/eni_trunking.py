@@ -23,36 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.capacity import InstanceCapacity, instance_capacity
+from auditor.analysis.capacity import InstanceCapacity
+from auditor.analysis.context import AnalysisContext
+from auditor.analysis.instance_facts import SETTINGS_API, effective_setting, trunking_facts
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.instance_facts import trunking_facts
-from auditor.inventory import Inventory
-from auditor.model import ContainerInstance, Snapshot
+from auditor.findings import Finding
 
 ID = "eni-trunking"
-SETTINGS_API = "ecs:ListAccountSettings"
 
 
-def effective_setting(inv: Inventory, ci: ContainerInstance) -> str:
-    """`enabled`, `disabled` or `unknown` for the role this instance registers with."""
-    if inv.missing(ci.account, ci.region, SETTINGS_API):
-        return "unknown"
-    roles = inv.role_arns_of(ci)
-    if not roles:
-        return "unknown"
-    values = {
-        s.value
-        for s in inv.snapshot.account_settings
-        if s.account == ci.account and s.region == ci.region and s.asked_for in roles
-    }
-    if not values:
-        return "disabled"  # AWS answers every effective-setting query; no answer: never enabled
-    return "enabled" if values == {"enabled"} else "disabled"
-
-
-def _findings_for(row: InstanceCapacity, inv: Inventory, config: Config) -> Iterator[Finding]:
+def _findings_for(ctx: AnalysisContext, row: InstanceCapacity) -> Iterator[Finding]:
+    inv = ctx.inventory
     ci = inv.container_instances[row.container_instance_arn]
     facts = trunking_facts(row.instance_type or "")
     setting = effective_setting(inv, ci)
@@ -68,99 +49,84 @@ def _findings_for(row: InstanceCapacity, inv: Inventory, config: Config) -> Iter
         "awsvpc_tasks": row.awsvpc_tasks,
         "role_arns": list(inv.role_arns_of(ci) or ()),
     }
-    where = dict(
-        check=ID,
-        account=ci.account,
-        region=ci.region,
-        resource_type="container-instance",
-        resource_id=row.instance_id or ci.arn,
-        cluster=row.cluster,
-    )
+    where = ctx.at_instance(row)
     if facts is None:
-        yield unknown(
-            title=f"whether {row.instance_type} supports ENI trunking is unknown",
-            missing=[f"instance type {row.instance_type} in the ECS trunking table"],
-            **where,
+        yield CHECK.unknown(
+            where,
+            f"whether {row.instance_type} supports ENI trunking is unknown",
+            [f"instance type {row.instance_type} in the ECS trunking table"],
         )
         return
     if not facts.trunking_supported:
-        yield Finding(
-            severity="low",
-            detail=detail,
-            **where,
-            title=f"{row.instance_id} is a {row.instance_type}, which does not support ENI trunking: "
+        yield CHECK.finding(
+            where,
+            "low",
+            f"{row.instance_id} is a {row.instance_type}, which does not support ENI trunking: "
             f"{without} awsvpc tasks at most",
-            recommendation="Move awsvpc workloads to a type that supports trunking (most Nitro "
+            detail,
+            "Move awsvpc workloads to a type that supports trunking (most Nitro "
             "types, e.g. c5/m5/r5 and newer) or to Fargate.",
         )
         return
     if trunk:
         return
     if setting == "unknown":
-        yield unknown(
-            title=f"awsvpcTrunking setting for {row.instance_id}'s role is unknown",
-            missing=[
-                SETTINGS_API
-                if inv.missing(ci.account, ci.region, SETTINGS_API)
-                else "the instance's IAM role (ec2:DescribeInstances, iam:GetInstanceProfile)"
-            ],
-            **where,
+        role_unknown = "the instance's IAM role (ec2:DescribeInstances, iam:GetInstanceProfile)"
+        missing = SETTINGS_API if inv.missing(ci.account, ci.region, SETTINGS_API) else role_unknown
+        yield CHECK.unknown(
+            where, f"awsvpcTrunking setting for {row.instance_id}'s role is unknown", [missing]
         )
         return
     change = f"{without} → {facts.tasks_with_trunk}"
     if setting == "enabled":
         out_of_slots = row.headroom is not None and row.headroom <= 0
-        yield Finding(
-            severity="high" if out_of_slots else "medium",
-            detail=detail,
-            **where,
-            title=f"awsvpcTrunking is enabled but {row.instance_id} ({row.instance_type}) has no trunk ENI: "
+        yield CHECK.finding(
+            where,
+            "high" if out_of_slots else "medium",
+            f"awsvpcTrunking is enabled but {row.instance_id} ({row.instance_type}) has no trunk ENI: "
             f"it holds {without} awsvpc tasks instead of {facts.tasks_with_trunk}",
-            recommendation="The instance registered before trunking was enabled for its role (or its agent "
+            detail,
+            "The instance registered before trunking was enabled for its role (or its agent "
             "is too old). Drain it (aws ecs update-container-instances-state --status DRAINING) and "
             f"replace it; new instances get a trunk ENI (capacity {change}).",
         )
         return
     utilization = row.utilization
-    if utilization is not None and utilization >= config.thresholds.eni_utilization:
-        yield Finding(
-            severity="medium",
-            detail=detail,
-            **where,
-            title=f"{row.instance_id} ({row.instance_type}) is at {utilization:.0%} of its awsvpc ENI limit "
+    if utilization is not None and utilization >= ctx.config.thresholds.eni_utilization:
+        yield CHECK.finding(
+            where,
+            "medium",
+            f"{row.instance_id} ({row.instance_type}) is at {utilization:.0%} of its awsvpc ENI limit "
             f"with trunking disabled; trunking would raise it {change}",
-            recommendation="Enable trunking for the container-instance role: aws ecs put-account-setting "
+            detail,
+            "Enable trunking for the container-instance role: aws ecs put-account-setting "
             "--name awsvpcTrunking --value enabled --principal-arn <role-arn>, then replace "
             f"the instances (capacity {change} tasks each).",
         )
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    inv = ctx.inventory
     awsvpc_clusters = inv.clusters_with_awsvpc_ec2
-    for row in instance_capacity(snapshot):
+    for row in ctx.instances:
         ci = inv.container_instances[row.container_instance_arn]
         if ci.cluster_arn in awsvpc_clusters or row.awsvpc_tasks:
-            yield from _findings_for(row, inv, config)
-    regions = {(c.account, c.region) for c in snapshot.coverage if c.api == SETTINGS_API and c.status != "ok"}
-    for account, region in sorted(regions):
+            yield from _findings_for(ctx, row)
+    unread = {
+        (c.account, c.region) for c in ctx.snapshot.coverage if c.api == SETTINGS_API and c.status != "ok"
+    }
+    for account, region in sorted(unread):
         if any(inv.clusters.get(arn) and inv.clusters[arn].region == region for arn in awsvpc_clusters):
-            yield unknown(
-                check=ID,
-                account=account,
-                region=region,
-                resource_type="region",
-                resource_id=region,
-                cluster=None,
-                title=f"the awsvpcTrunking setting in {region} could not be read",
-                missing=[SETTINGS_API],
+            where = ctx.at_region(account, region)
+            yield CHECK.unknown(
+                where, f"the awsvpcTrunking setting in {region} could not be read", [SETTINGS_API]
             )
 
 
 CHECK = Check(
     id=ID,
     title="ENI trunking effective where awsvpc tasks need it",
-    severity="medium",
+    severity="high",
     resource_types=("container-instance", "region"),
     run=run,
     doc=__doc__ or "",

@@ -20,28 +20,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.analysis.context import AnalysisContext
+from auditor.analysis.placement import static_host_ports
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import Inventory, static_host_ports
-from auditor.model import Service, ServiceLoadBalancer, Snapshot
+from auditor.findings import Finding
+from auditor.model import Service, ServiceLoadBalancer
 
 ID = "lb-target-type"
 API = "elasticloadbalancing:DescribeTargetGroups"
 
 
-def _judge(inv: Inventory, service: Service, lb: ServiceLoadBalancer) -> Finding | None:
+def _judge(ctx: AnalysisContext, service: Service, lb: ServiceLoadBalancer) -> Finding | None:
+    inv = ctx.inventory
     tg_arn = lb.target_group_arn or ""
-    where = inv.at_service(ID, service, tg_arn)
+    where = ctx.at_service(service, tg_arn)
     tg = inv.target_groups.get(tg_arn)
     td = inv.task_definition_of(service)
-    mode = "awsvpc" if service.subnets else (td.network_mode if td else None)
+    mode = inv.service_network_mode(service)
     if tg is None or mode is None:
-        missing = inv.missing(service.account, service.region, API, "ecs:DescribeTaskDefinition")
-        return unknown(
-            title=f"target group type of {service.name} is unknown",
-            missing=missing or ([f"target group {tg_arn}"] if tg is None else ["task definition"]),
-            **where,
+        missing = ctx.missing(service.account, service.region, API, "ecs:DescribeTaskDefinition")
+        return CHECK.unknown(
+            where,
+            f"target group type of {service.name} is unknown",
+            missing or ([f"target group {tg_arn}"] if tg is None else ["task definition"]),
         )
     expected = "ip" if mode == "awsvpc" else "instance"
     detail: dict[str, object] = {
@@ -52,13 +53,13 @@ def _judge(inv: Inventory, service: Service, lb: ServiceLoadBalancer) -> Finding
         "target_group_port": tg.port,
     }
     if tg.target_type != expected:
-        return Finding(
-            severity="high",
-            detail=detail,
-            **where,
-            title=f"service {service.name} ({mode}) is behind target group {tg.name} of type "
+        return CHECK.finding(
+            where,
+            "high",
+            f"service {service.name} ({mode}) is behind target group {tg.name} of type "
             f"{tg.target_type}; {mode} tasks need type {expected}",
-            recommendation=f"Create a target group with --target-type {expected} (aws elbv2 "
+            detail,
+            f"Create a target group with --target-type {expected} (aws elbv2 "
             f"create-target-group --name {tg.name}-{expected} --target-type {expected} --protocol "
             f"{tg.protocol or 'HTTP'} --port {tg.port or 80} --vpc-id {tg.vpc_id}), switch the listener "
             "to it and update the service.",
@@ -78,26 +79,25 @@ def _judge(inv: Inventory, service: Service, lb: ServiceLoadBalancer) -> Finding
         host_port = mapped if mapped else (host_ports[0] if host_ports else None)
         if host_port and tg.port is not None and tg.port != host_port:
             detail["host_port"] = host_port
-            return Finding(
-                severity="low",
-                detail=detail,
-                **where,
-                title=f"target group {tg.name} says port {tg.port} but {service.name} is registered on "
+            return CHECK.finding(
+                where,
+                "low",
+                f"target group {tg.name} says port {tg.port} but {service.name} is registered on "
                 f"host port {host_port}; the group's port is ignored",
-                recommendation=f"Set the target group's port to {host_port} (or use dynamic host ports) so "
+                detail,
+                f"Set the target group's port to {host_port} (or use dynamic host ports) so "
                 "the console, health checks and security-group rules say what really happens.",
             )
     return None
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    for service in snapshot.services:
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    for service in ctx.snapshot.services:
         if service.status != "ACTIVE":
             continue
         for lb in service.load_balancers:
             if lb.target_group_arn:  # Classic Load Balancers have no target group type
-                finding = _judge(inv, service, lb)
+                finding = _judge(ctx, service, lb)
                 if finding is not None:
                     yield finding
 

@@ -24,11 +24,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from auditor.capacity import instance_capacity
+from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
 from auditor.findings import Finding
-from auditor.inventory import Inventory
 from auditor.model import ContainerDefinition, Snapshot, TaskDefinition
 
 ID = "network-mode"
@@ -66,12 +64,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _finding(td: TaskDefinition, use: _Use, free_slots: dict[str, int], inv: Inventory) -> Finding:
+def _finding(ctx: AnalysisContext, td: TaskDefinition, use: _Use) -> Finding:
     clusters = sorted(use.clusters)
     tasks = use.tasks
     root = [c.name for c in td.containers if runs_as_root(c)]
     root_unprivileged = [c.name for c in td.containers if runs_as_root(c) and not c.privileged]
-    free = sum(free_slots.get(c, 0) for c in clusters)
+    free = sum(ctx.pool.cluster_free(c) for c in clusters)
     detail: dict[str, object] = {
         "network_mode": td.network_mode,
         "services": sorted(use.services),
@@ -103,39 +101,21 @@ def _finding(td: TaskDefinition, use: _Use, free_slots: dict[str, int], inv: Inv
             "Register a revision with networkMode awsvpc (target groups of type ip, per-task security "
             f"groups): {cost}."
         )
-    return Finding(
-        check=ID,
-        severity=severity,
-        account=td.account,
-        region=td.region,
-        resource_type="task-definition",
-        resource_id=td.arn,
-        cluster=inv.cluster_name(clusters[0]) if len(clusters) == 1 else None,
-        title=title,
-        detail=detail,
-        recommendation=recommendation,
-    )
+    return CHECK.finding(ctx.at_task_definition(td, clusters), severity, title, detail, recommendation)
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    free_slots: dict[str, int] = defaultdict(int)
-    for row in instance_capacity(snapshot):
-        if row.headroom is not None:
-            free_slots[inv.container_instances[row.container_instance_arn].cluster_arn] += max(
-                0, row.headroom
-            )
-    for arn, use in sorted(_uses(snapshot).items()):
-        td = inv.task_definitions.get(arn)
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    for arn, use in sorted(_uses(ctx.snapshot).items()):
+        td = ctx.inventory.task_definitions.get(arn)
         if td is None or td.network_mode not in ("bridge", "host"):
             continue  # not collected: its mode is unknown, and other checks say so
-        yield _finding(td, use, free_slots, inv)
+        yield _finding(ctx, td, use)
 
 
 CHECK = Check(
     id=ID,
     title="Task definitions in bridge or host network mode",
-    severity="low",
+    severity="medium",
     resource_types=("task-definition",),
     run=run,
     doc=__doc__ or "",

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.capacity import ecs_subnet_ids, subnet_capacity
+from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
 from auditor.findings import Finding
-from auditor.model import NetworkInterface, Snapshot
+from auditor.model import NetworkInterface
 
 ID = "orphan-eni"
 MANAGED_PREFIXES = (
@@ -54,29 +53,24 @@ def origin_hint(eni: NetworkInterface) -> str:
     return "no description; check its tags and who created it (CloudTrail CreateNetworkInterface)"
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    used = ecs_subnet_ids(snapshot)
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    used = ctx.ecs_subnet_ids
     pressure = {}
-    for row in subnet_capacity(snapshot):
+    for row in ctx.subnets:
         share = row.available / row.usable if row.usable else 1.0
-        pressure[row.subnet_id] = row.projected_free < 0 or share < config.thresholds.subnet_free_medium
-    for eni in snapshot.network_interfaces:
+        pressure[row.subnet_id] = row.projected_free < 0 or share < ctx.config.thresholds.subnet_free_medium
+    for eni in ctx.snapshot.network_interfaces:
         if eni.status != "available" or eni.subnet_id not in used or is_aws_managed(eni):
             continue
         under_pressure = pressure.get(eni.subnet_id or "", False)
         count = len(eni.private_ips)
-        yield Finding(
-            check=ID,
-            severity="medium" if under_pressure else "low",
-            account=eni.account,
-            region=eni.region,
-            resource_type="network-interface",
-            resource_id=eni.eni_id,
-            cluster=None,
-            title=f"{eni.eni_id} is attached to nothing but holds {count} "
+        yield CHECK.finding(
+            ctx.at_eni(eni),
+            "medium" if under_pressure else "low",
+            f"{eni.eni_id} is attached to nothing but holds {count} "
             f"address{'es' if count != 1 else ''} in {eni.subnet_id}"
             + (", a subnet under pressure" if under_pressure else ""),
-            detail={
+            {
                 "subnet_id": eni.subnet_id,
                 "private_ips": list(eni.private_ips),
                 "description": eni.description,
@@ -85,7 +79,7 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
                 "subnet_under_pressure": under_pressure,
                 "age": "unknown (AWS returns no creation time for ENIs)",
             },
-            recommendation="If nothing needs it, delete it: aws ec2 delete-network-interface "
+            "If nothing needs it, delete it: aws ec2 delete-network-interface "
             f"--region {eni.region} --network-interface-id {eni.eni_id}",
         )
 
@@ -93,7 +87,7 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
 CHECK = Check(
     id=ID,
     title="Unattached ENIs holding addresses in ECS subnets",
-    severity="low",
+    severity="medium",
     resource_types=("network-interface",),
     run=run,
     doc=__doc__ or "",

@@ -19,44 +19,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.analysis.context import AnalysisContext
+from auditor.analysis.sg_rules import groups_admit_internet
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
 from auditor.findings import Finding
-from auditor.inventory import Inventory
-from auditor.model import Snapshot
 
 ID = "public-ip"
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    for service in snapshot.services:
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    for service in ctx.snapshot.services:
         if service.status != "ACTIVE":
             continue
         enabled = service.assign_public_ip == "ENABLED"
         task_sets = sum(1 for v in service.task_set_public_ips if v == "ENABLED")
         if not enabled and not task_sets:
             continue
-        admits = inv.admits_internet(service.security_groups)
+        admits = groups_admit_internet(inv.security_groups, service.security_groups)
         exposure = {True: "; its security groups admit the internet", False: "", None: ""}[admits]
         where = "its tasks" if enabled else f"{task_sets} of its task sets"
-        yield Finding(
-            check=ID,
-            severity="medium",
-            account=service.account,
-            region=service.region,
-            resource_type="service",
-            resource_id=service.arn,
-            cluster=inv.cluster_name(service.cluster_arn),
-            title=f"service {service.name} gives {where} public IP addresses{exposure}",
-            detail={
+        yield CHECK.finding(
+            ctx.at_service(service),
+            "medium",
+            f"service {service.name} gives {where} public IP addresses{exposure}",
+            {
                 "subnets": list(service.subnets),
                 "security_groups": list(service.security_groups),
                 "admits_internet": admits,
                 "task_sets_with_public_ip": task_sets,
                 "launch_type": service.launch_type,
             },
-            recommendation="Move the tasks to private subnets with a NAT gateway or VPC endpoints and set "
+            "Move the tasks to private subnets with a NAT gateway or VPC endpoints and set "
             "assignPublicIp=DISABLED (aws ecs update-service --cluster "
             f"{inv.cluster_name(service.cluster_arn)} --service {service.name} --network-configuration "
             "'awsvpcConfiguration={subnets=[<private>],securityGroups=[…],assignPublicIp=DISABLED}').",

@@ -22,80 +22,40 @@ or lower `minimumHealthyPercent` (e.g. 50) so deployments can stop old tasks fir
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 
+from auditor.analysis.context import AnalysisContext
+from auditor.analysis.placement import (
+    DEFAULT_MAXIMUM_PERCENT,
+    HostPort,
+    eligible_instances,
+    static_host_ports,
+)
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import DEFAULT_MAXIMUM_PERCENT, HostPort, Inventory, static_host_ports
-from auditor.model import ContainerInstance, PlacementConstraint, Service, Snapshot
+from auditor.findings import Finding
+from auditor.model import Service
 
 ID = "static-port-conflict"
-_EXPRESSION = re.compile(
-    r"^\s*attribute:(?P<name>[\w.\-]+)\s*(?P<op>==|!=|=~|!~|in|not_in)\s*(?P<value>.+?)\s*$", re.IGNORECASE
-)
-
-
-def _matches(ci: ContainerInstance, expression: str) -> bool | None:
-    """Whether the instance satisfies a simple `attribute:` expression; None when not readable."""
-    if re.search(r"\s(and|or)\s", expression, re.IGNORECASE):
-        return None
-    m = _EXPRESSION.match(expression)
-    if not m:
-        return None
-    actual = ci.attribute(m["name"])
-    op, value = m["op"].lower(), m["value"].strip()
-    if op in ("in", "not_in"):
-        if not (value.startswith("[") and value.endswith("]")):
-            return None
-        options = {v.strip() for v in value[1:-1].split(",")}
-        return (actual in options) == (op == "in")
-    if op in ("=~", "!~"):
-        try:
-            found = actual is not None and re.fullmatch(value.replace("*", ".*"), actual) is not None
-        except re.error:
-            return None
-        return found == (op == "=~")
-    return (actual == value) == (op == "==")
-
-
-def eligible_instances(
-    inv: Inventory, service: Service, constraints: tuple[PlacementConstraint, ...]
-) -> list[ContainerInstance] | None:
-    """ACTIVE instances of the service's cluster that satisfy its memberOf constraints."""
-    result = []
-    for ci in inv.snapshot.container_instances:
-        if ci.cluster_arn != service.cluster_arn or ci.status != "ACTIVE":
-            continue
-        ok = True
-        for c in constraints:
-            if c.type != "memberOf":
-                continue
-            verdict = _matches(ci, c.expression)
-            if verdict is None:
-                return None
-            ok = ok and verdict
-        if ok:
-            result.append(ci)
-    return result
 
 
 def _port_text(ports: list[HostPort]) -> list[str]:
     return sorted({f"{p.port}/{p.protocol}" for p in ports})
 
 
-def _count_findings(inv: Inventory, service: Service, ports: list[HostPort], mode: str) -> Iterator[Finding]:
+def _count_findings(
+    ctx: AnalysisContext, service: Service, ports: list[HostPort], mode: str
+) -> Iterator[Finding]:
+    inv = ctx.inventory
     td = inv.task_definition_of(service)
     constraints = service.placement_constraints + (td.placement_constraints if td else ())
-    where = inv.at_service(ID, service)
-    eligible = eligible_instances(inv, service, constraints)
+    where = ctx.at_service(service)
+    eligible = eligible_instances(inv.instances_by_cluster.get(service.cluster_arn, []), constraints)
     if eligible is None:
-        yield unknown(
-            title=f"instances that can run {service.name} are unknown (placement expression not read)",
-            missing=[c.expression for c in constraints if c.type == "memberOf"],
-            **where,
+        yield CHECK.unknown(
+            where,
+            f"instances that can run {service.name} are unknown (placement expression not read)",
+            [c.expression for c in constraints if c.type == "memberOf"],
         )
         return
     percent = service.maximum_percent or DEFAULT_MAXIMUM_PERCENT
@@ -116,32 +76,33 @@ def _count_findings(inv: Inventory, service: Service, ports: list[HostPort], mod
     }
     ports_text = ", ".join(_port_text(ports))
     if service.desired_count > count:
-        yield Finding(
-            severity="high",
-            detail=detail,
-            **where,
-            title=f"service {service.name} wants {service.desired_count} tasks but only {count} instances "
+        yield CHECK.finding(
+            where,
+            "high",
+            f"service {service.name} wants {service.desired_count} tasks but only {count} instances "
             f"can take one (static host port {ports_text})",
-            recommendation="Use dynamic host ports (hostPort 0) behind the load balancer or awsvpc mode, "
+            detail,
+            "Use dynamic host ports (hostPort 0) behind the load balancer or awsvpc mode, "
             f"or run at least {service.desired_count} eligible instances.",
         )
     elif peak > count:
         stall = "cannot progress" if detail["deployment_deadlock"] else "run in slow waves"
-        yield Finding(
-            severity="medium",
-            detail=detail,
-            **where,
-            title=f"deployments of {service.name} {stall}: {peak} tasks at peak, {count} instances "
+        yield CHECK.finding(
+            where,
+            "medium",
+            f"deployments of {service.name} {stall}: {peak} tasks at peak, {count} instances "
             f"(static host port {ports_text})",
-            recommendation="Set minimumHealthyPercent below 100 (e.g. aws ecs update-service --cluster "
+            detail,
+            "Set minimumHealthyPercent below 100 (e.g. aws ecs update-service --cluster "
             f"{inv.cluster_name(service.cluster_arn)} --service {service.name} --deployment-configuration "
             "minimumHealthyPercent=50,maximumPercent=100), add an instance, or move to dynamic ports.",
         )
 
 
-def _claims(inv: Inventory, snapshot: Snapshot) -> Iterator[Finding]:
+def _claims(ctx: AnalysisContext) -> Iterator[Finding]:
+    inv = ctx.inventory
     by_port: dict[tuple[str, int, str], list[Service]] = defaultdict(list)
-    for service in snapshot.services:
+    for service in ctx.snapshot.services:
         td = inv.task_definition_of(service)
         if td is None or service.status != "ACTIVE":
             continue
@@ -154,18 +115,12 @@ def _claims(inv: Inventory, snapshot: Snapshot) -> Iterator[Finding]:
         names = [s.name for s in services]
         first = services[0]
         td = inv.task_definition_of(first)
-        yield Finding(
-            check=ID,
-            severity="medium",
-            account=first.account,
-            region=first.region,
-            resource_type="service",
-            resource_id=first.arn,
-            cluster=inv.cluster_name(cluster_arn),
-            sub_key=f"port:{port}/{protocol}",
-            title=f"services {', '.join(names)} all bind host port {port}/{protocol} in cluster "
+        yield CHECK.finding(
+            ctx.at_service(first, f"port:{port}/{protocol}"),
+            "medium",
+            f"services {', '.join(names)} all bind host port {port}/{protocol} in cluster "
             f"{inv.cluster_name(cluster_arn)}: at most one of them per instance",
-            detail={
+            {
                 "network_mode": td.network_mode if td else None,
                 "host_ports": [f"{port}/{protocol}"],
                 "desired_count": sum(s.desired_count for s in services),
@@ -173,34 +128,26 @@ def _claims(inv: Inventory, snapshot: Snapshot) -> Iterator[Finding]:
                 "eligible_instances": None,
                 "conflicting_services": names,
             },
-            recommendation="Give each service its own host port, or use dynamic host ports (hostPort 0) "
+            "Give each service its own host port, or use dynamic host ports (hostPort 0) "
             "or awsvpc mode so they no longer compete for the same instances.",
         )
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    for service in snapshot.services:
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    for service in ctx.snapshot.services:
         if service.status != "ACTIVE" or inv.is_fargate(service) or service.scheduling_strategy == "DAEMON":
             continue
         td = inv.task_definition_of(service)
         if td is None:
-            if inv.missing(service.account, service.region, "ecs:DescribeTaskDefinition"):
-                yield unknown(
-                    check=ID,
-                    account=service.account,
-                    region=service.region,
-                    resource_type="service",
-                    resource_id=service.arn,
-                    cluster=inv.cluster_name(service.cluster_arn),
-                    title=f"host ports of service {service.name} are unknown",
-                    missing=["ecs:DescribeTaskDefinition"],
-                )
+            if ctx.missing(service.account, service.region, "ecs:DescribeTaskDefinition"):
+                title = f"host ports of service {service.name} are unknown"
+                yield CHECK.unknown(ctx.at_service(service), title, ["ecs:DescribeTaskDefinition"])
             continue
         ports = static_host_ports(td)
         if ports:
-            yield from _count_findings(inv, service, ports, td.network_mode)
-    yield from _claims(inv, snapshot)
+            yield from _count_findings(ctx, service, ports, td.network_mode)
+    yield from _claims(ctx)
 
 
 CHECK = Check(

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.capacity import SubnetCapacity, ecs_subnet_ids, subnet_capacity
+from auditor.analysis.capacity import SubnetCapacity
+from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import Inventory
-from auditor.model import Snapshot
+from auditor.findings import Finding
 
 ID = "subnet-ip-exhaustion"
 DEMAND_APIS = (
@@ -54,50 +53,39 @@ def _severity(row: SubnetCapacity, config: Config) -> tuple[str, str] | None:
     return None
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    rows = subnet_capacity(snapshot)
-    for row in rows:
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    snapshot = ctx.snapshot
+    for row in ctx.subnets:
         if row.usable is None:
             continue  # IPv6-only: awsvpc tasks there take IPv6 addresses, not a scarce IPv4 pool
-        verdict = _severity(row, config)
+        verdict = _severity(row, ctx.config)
         if verdict is None:
             continue
         severity, title = verdict
         detail = row.to_dict()
         del detail["account"], detail["region"], detail["subnet_id"]
         detail["services"] = sorted(s.name for s in snapshot.services if row.subnet_id in s.subnets)
-        partial = inv.missing(row.account, row.region, *DEMAND_APIS)
+        partial = ctx.missing(row.account, row.region, *DEMAND_APIS)
         if partial:
             detail["demand_incomplete"] = partial
-        yield Finding(
-            check=ID,
-            severity=severity,
-            account=row.account,
-            region=row.region,
-            resource_type="subnet",
-            resource_id=row.subnet_id,
-            cluster=None,
-            title=title,
-            detail=detail,
-            recommendation="Add larger subnets to the services' awsvpc configuration (use a "
+        yield CHECK.finding(
+            ctx.at_subnet(row),
+            severity,
+            title,
+            detail,
+            "Add larger subnets to the services' awsvpc configuration (use a "
             "secondary VPC CIDR if the VPC is full), spread tasks over more subnets, "
             "delete orphaned ENIs, or lower the deployment maximumPercent.",
         )
-    collected = {r.subnet_id for r in rows}
+    collected = {r.subnet_id for r in ctx.subnets}
     users = {sid: (s.account, s.region) for s in snapshot.services for sid in s.subnets}
     users |= {sid: (t.account, t.region) for t in snapshot.tasks for sid in t.subnet_ids}
-    for subnet_id in sorted(ecs_subnet_ids(snapshot) - collected - set(inv.subnets)):
+    for subnet_id in sorted(ctx.ecs_subnet_ids - collected - set(ctx.inventory.subnets)):
         account, region = users.get(subnet_id, (snapshot.accounts[0] if snapshot.accounts else "", ""))
-        yield unknown(
-            check=ID,
-            account=account,
-            region=region,
-            resource_type="subnet",
-            resource_id=subnet_id,
-            cluster=None,
-            title=f"free IPs of {subnet_id} are unknown",
-            missing=inv.missing(account, region, "ec2:DescribeSubnets")
+        yield CHECK.unknown(
+            ctx.at_uncollected("subnet", subnet_id, account, region),
+            f"free IPs of {subnet_id} are unknown",
+            ctx.missing(account, region, "ec2:DescribeSubnets")
             or ["ec2:DescribeSubnets (subnet not returned)"],
         )
 
@@ -105,7 +93,7 @@ def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
 CHECK = Check(
     id=ID,
     title="Subnets running out of IPs for awsvpc tasks",
-    severity="high",
+    severity="critical",
     resource_types=("subnet",),
     run=run,
     doc=__doc__ or "",

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import botocore.exceptions
 
 from auditor import __version__
-from auditor.aws import REGION_WORKERS, ApiFailure, Clients, Progress, Recorder, classify
 from auditor.collect import autoscaling, ec2, ecs, elbv2, iam, quotas
+from auditor.collect.session import REGION_WORKERS, ApiFailure, Clients, Progress, Recorder, classify
 from auditor.errors import CollectError
 from auditor.model import Cluster, Coverage, Ec2Instance, InstanceProfile, Quota, Snapshot
 

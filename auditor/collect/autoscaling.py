@@ -3,7 +3,7 @@ service's peak). Pages of 50, the API's maximum."""
 
 from __future__ import annotations
 
-from auditor.aws import Recorder
+from auditor.collect.session import Recorder
 from auditor.model import ScalableTarget
 
 PERMISSIONS = ("application-autoscaling:DescribeScalableTargets",)

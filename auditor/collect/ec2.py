@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from auditor.aws import Recorder
 from auditor.collect.ecs import chunks
+from auditor.collect.session import Recorder
 from auditor.model import (
     Ec2Instance,
     InstanceTypeInfo,

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from auditor.aws import ApiFailure, Recorder
+from auditor.collect.session import ApiFailure, Recorder
 from auditor.model import (
     AccountSetting,
     Attachment,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.aws import Recorder
+from auditor.collect.session import Recorder
 from auditor.model import LoadBalancer, TargetGroup
 
 PERMISSIONS = ("elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeLoadBalancers")

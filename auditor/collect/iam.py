@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from auditor.aws import ApiFailure, Recorder
+from auditor.collect.session import ApiFailure, Recorder
 from auditor.model import InstanceProfile
 
 PERMISSIONS = ("iam:GetInstanceProfile",)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.aws import Recorder
+from auditor.collect.session import Recorder
 from auditor.model import Quota
 
 PERMISSIONS = ("servicequotas:GetServiceQuota",)

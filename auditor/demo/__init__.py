@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import boto3
 
-from auditor.aws import Clients
+from auditor.collect.session import Clients
 from auditor.errors import ConfigError
 from auditor.model import Snapshot
 

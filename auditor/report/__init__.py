@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.pipeline import AuditResult
 from auditor.report import csv, html, json, markdown
+from auditor.result import AuditResult
 
 Renderer = Callable[[AuditResult], dict[str, str]]
 

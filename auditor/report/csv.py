@@ -9,8 +9,8 @@ import json
 
 import pandas as pd
 
-from auditor.capacity import InstanceCapacity, SubnetCapacity
-from auditor.pipeline import AuditResult
+from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
+from auditor.result import AuditResult
 
 FINDING_COLUMNS = [
     "id",

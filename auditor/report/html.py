@@ -14,9 +14,8 @@ import jinja2
 
 from auditor import __version__
 from auditor.checks import CHECKS
-from auditor.config import Thresholds
 from auditor.findings import SEVERITIES
-from auditor.pipeline import AuditResult
+from auditor.result import AuditResult
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("auditor.report", "templates"),
@@ -114,15 +113,14 @@ def _finding_rows(result: AuditResult) -> list[dict[str, Any]]:
 
 def context(result: AuditResult) -> dict[str, Any]:
     snapshot = result.snapshot
-    counts = Counter(f.severity for f in result.findings)
-    thresholds = Thresholds()
+    thresholds = result.config.thresholds  # the run's, so the chart marks what the checks used
     return {
         "version": __version__,
         "snapshot": snapshot,
         "severities": SEVERITIES,
-        "counts": {s: counts.get(s, 0) for s in SEVERITIES},
+        "counts": result.severity_counts,
         "checks": CHECKS,
-        "gaps": [c for c in snapshot.coverage if c.status != "ok"],
+        "gaps": result.coverage_gaps,
         "coverage": snapshot.coverage,
         "instances": result.instances,
         "subnets": result.subnets,

@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from auditor import __version__
-from auditor.findings import SEVERITIES
-from auditor.pipeline import AuditResult
+from auditor.result import AuditResult
 from auditor.snapshot import dumps
 
 SCHEMA = "ecs-net-audit/findings/v1"
@@ -15,9 +14,6 @@ SCHEMA = "ecs-net-audit/findings/v1"
 
 def findings_document(result: AuditResult) -> dict[str, Any]:
     snapshot = result.snapshot
-    summary = {s: 0 for s in SEVERITIES}
-    for f in result.findings:
-        summary[f.severity] += 1
     return {
         "schema": SCHEMA,
         "generated_at": snapshot.generated_at,
@@ -39,8 +35,8 @@ def findings_document(result: AuditResult) -> dict[str, Any]:
             }
             for c in snapshot.coverage
         ],
-        "complete": not result.incomplete,
-        "summary": summary,
+        "complete": result.complete,
+        "summary": dict(result.severity_counts),
         "findings": [with_change(f.to_dict(), result) for f in result.findings],
         "capacity": {
             "container_instances": [r.to_dict() for r in result.instances],

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.findings import SEVERITIES
-from auditor.pipeline import AuditResult
+from auditor.result import AuditResult
 
 TOP = 10
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~])")  # what changes rendering inside a line or a table cell
@@ -19,14 +18,14 @@ def md(text: object) -> str:
 
 def render(result: AuditResult) -> dict[str, str]:
     s = result.snapshot
-    counts = {sev: sum(1 for f in result.findings if f.severity == sev) for sev in SEVERITIES}
+    counts = result.severity_counts
     lines = [
         f"## ECS network audit — {md(', '.join(s.accounts))} — {md(', '.join(s.regions))}",
         "",
         f"Collected {md(s.generated_at)}. " + " · ".join(f"**{n}** {sev}" for sev, n in counts.items()),
         "",
     ]
-    gaps = [c for c in s.coverage if c.status != "ok"]
+    gaps = result.coverage_gaps
     if gaps:
         apis = sorted({f"{c.api} ({c.status})" for c in gaps})
         lines += [

@@ -6,7 +6,7 @@ import pytest
 
 from auditor.checks import egress_path
 from auditor.config import Config
-from tests.factories import SnapshotBuilder, rule
+from tests.factories import SnapshotBuilder, rule, run_check
 
 ECR = "111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1"
 
@@ -52,7 +52,7 @@ def world(
 
 
 def run(b):
-    return list(egress_path.run(b.build(), Config()))
+    return list(run_check(egress_path, b.build(), Config()))
 
 
 FARGATE_NEEDS = ("ecr.api", "ecr.dkr", "s3", "logs")

@@ -6,11 +6,11 @@ import pytest
 
 from auditor.checks import eni_headroom
 from auditor.config import Config, Thresholds
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def findings(snapshot, config=None):
-    return list(eni_headroom.run(snapshot, config or Config()))
+    return list(run_check(eni_headroom, snapshot, config or Config()))
 
 
 def instance_world(instance_type: str, tasks: int, *, trunk: bool = False, extra: int = 0) -> SnapshotBuilder:

@@ -6,7 +6,7 @@ import pytest
 
 from auditor.checks import eni_quota
 from auditor.config import Config, Thresholds
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(enis: int, quota: float, source: str = "service-quotas") -> SnapshotBuilder:
@@ -28,7 +28,7 @@ def world(enis: int, quota: float, source: str = "service-quotas") -> SnapshotBu
     ],
 )
 def test_thresholds(enis, quota, expected):
-    result = list(eni_quota.run(world(enis, quota).build(), Config()))
+    result = list(run_check(eni_quota, world(enis, quota).build(), Config()))
     assert [f.severity for f in result] == ([expected] if expected else [])
     if expected:
         assert result[0].detail["enis_in_use"] == enis
@@ -38,11 +38,11 @@ def test_thresholds(enis, quota, expected):
 
 def test_configurable():
     config = Config(thresholds=Thresholds(eni_quota_medium=0.5, eni_quota_high=0.6))
-    assert [f.severity for f in eni_quota.run(world(55, 100).build(), config)] == ["medium"]
+    assert [f.severity for f in run_check(eni_quota, world(55, 100).build(), config)] == ["medium"]
 
 
 def test_default_quota_is_said():
-    (finding,) = eni_quota.run(world(4800, 5000, source="default").build(), Config())
+    (finding,) = run_check(eni_quota, world(4800, 5000, source="default").build(), Config())
     assert finding.detail["quota_source"] == "default"
     assert "default 5,000 assumed" in finding.title
 
@@ -50,11 +50,11 @@ def test_default_quota_is_said():
 def test_enis_not_listed_is_unknown():
     b = world(0, 5000)
     b.coverage("ec2:DescribeNetworkInterfaces", "denied", "UnauthorizedOperation")
-    (finding,) = eni_quota.run(b.build(), Config())
+    (finding,) = run_check(eni_quota, b.build(), Config())
     assert finding.severity == "info" and finding.resource_type == "region"
 
 
 def test_unreadable_quota_below_threshold_is_not_silent():
-    (finding,) = eni_quota.run(world(7, 5000, source="default").build(), Config())
+    (finding,) = run_check(eni_quota, world(7, 5000, source="default").build(), Config())
     assert finding.severity == "info" and finding.detail["unknown"] is True
     assert finding.detail["enis_in_use"] == 7 and finding.detail["quota_source"] == "default"

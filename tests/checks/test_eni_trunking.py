@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.analysis.instance_facts import effective_setting
+from auditor.analysis.inventory import Inventory
 from auditor.checks import eni_trunking
 from auditor.config import Config
-from auditor.inventory import Inventory
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(
@@ -33,7 +34,7 @@ def world(
 
 
 def run(b: SnapshotBuilder):
-    return list(eni_trunking.run(b.build(), Config()))
+    return list(run_check(eni_trunking, b.build(), Config()))
 
 
 @pytest.mark.parametrize(
@@ -66,8 +67,8 @@ def test_setting_of_another_role_does_not_count():
     b = world(setting=None, tasks=1)
     b.trunking("enabled", role="arn:aws:iam::111122223333:role/someone-else")
     snapshot = b.build()
-    inventory = Inventory.of(snapshot)
-    assert eni_trunking.effective_setting(inventory, snapshot.container_instances[0]) == "disabled"
+    inventory = Inventory(snapshot)
+    assert effective_setting(inventory, snapshot.container_instances[0]) == "disabled"
 
 
 def test_setting_denied_is_unknown_not_a_pass():

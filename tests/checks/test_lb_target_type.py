@@ -6,7 +6,7 @@ import pytest
 
 from auditor.checks import lb_target_type
 from auditor.config import Config
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(mode: str, target_type: str, *, host_port: int | None = None, tg_port: int = 80) -> SnapshotBuilder:
@@ -40,7 +40,9 @@ def world(mode: str, target_type: str, *, host_port: int | None = None, tg_port:
 )
 def test_verdicts(mode, target_type, host_port, tg_port, expected):
     result = list(
-        lb_target_type.run(world(mode, target_type, host_port=host_port, tg_port=tg_port).build(), Config())
+        run_check(
+            lb_target_type, world(mode, target_type, host_port=host_port, tg_port=tg_port).build(), Config()
+        )
     )
     assert [f.severity for f in result] == ([expected] if expected else [])
     if expected == "high":
@@ -54,5 +56,5 @@ def test_target_group_not_collected_is_unknown():
     b = world("awsvpc", "ip")
     b.records["target_groups"] = []
     b.coverage("elasticloadbalancing:DescribeTargetGroups", "denied", "AccessDenied")
-    (finding,) = lb_target_type.run(b.build(), Config())
+    (finding,) = run_check(lb_target_type, b.build(), Config())
     assert finding.severity == "info" and finding.detail["unknown"] is True

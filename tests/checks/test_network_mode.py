@@ -6,7 +6,7 @@ import pytest
 
 from auditor.checks import network_mode
 from auditor.config import Config
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(
@@ -42,12 +42,12 @@ def world(
     ],
 )
 def test_verdicts(mode, kwargs, expected):
-    result = list(network_mode.run(world(mode, **kwargs).build(), Config()))
+    result = list(run_check(network_mode, world(mode, **kwargs).build(), Config()))
     assert [f.severity for f in result] == ([expected] if expected else [])
 
 
 def test_detail_says_what_awsvpc_would_cost():
-    (finding,) = network_mode.run(world("bridge", tasks=3).build(), Config())
+    (finding,) = run_check(network_mode, world("bridge", tasks=3).build(), Config())
     assert finding.detail["network_mode"] == "bridge"
     assert finding.detail["services"] == ["svc"]
     assert finding.detail["runs_as_root"] is False

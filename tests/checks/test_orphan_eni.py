@@ -8,7 +8,7 @@ import pytest
 
 from auditor.checks import orphan_eni
 from auditor.config import Config
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(available: int = 200, **eni) -> tuple[SnapshotBuilder, str]:
@@ -40,13 +40,13 @@ def world(available: int = 200, **eni) -> tuple[SnapshotBuilder, str]:
 )
 def test_verdicts(available, eni, expected):
     b, _ = world(available, **eni)
-    result = list(orphan_eni.run(b.build(), Config()))
+    result = list(run_check(orphan_eni, b.build(), Config()))
     assert [f.severity for f in result] == ([expected] if expected else [])
 
 
 def test_detail_and_origin_hint():
     b, eni_id = world(200, description="arn:aws:ecs:us-east-1:1:attachment/abc", ips=2)
-    (finding,) = orphan_eni.run(b.build(), Config())
+    (finding,) = run_check(orphan_eni, b.build(), Config())
     assert finding.resource_id == eni_id
     assert finding.detail["interface_type"] == "interface"
     assert len(finding.detail["private_ips"]) == 2

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from auditor.checks import public_ip
 from auditor.config import Config
-from tests.factories import SnapshotBuilder, rule
+from tests.factories import SnapshotBuilder, rule, run_check
 
 
 def world(public: bool, group_rules) -> SnapshotBuilder:
@@ -27,30 +27,32 @@ def world(public: bool, group_rules) -> SnapshotBuilder:
 
 
 def test_public_ip_with_internet_exposure():
-    (finding,) = public_ip.run(world(True, [rule("tcp", 443, 443, cidr="0.0.0.0/0")]).build(), Config())
+    (finding,) = run_check(
+        public_ip, world(True, [rule("tcp", 443, 443, cidr="0.0.0.0/0")]).build(), Config()
+    )
     assert finding.severity == "medium"
     assert finding.detail["admits_internet"] is True
     assert finding.detail["subnets"] == ["subnet-a"] and finding.detail["security_groups"] == ["sg-task"]
 
 
 def test_public_ip_without_open_groups_still_flagged():
-    (finding,) = public_ip.run(world(True, [rule("tcp", 443, 443, group="sg-alb")]).build(), Config())
+    (finding,) = run_check(public_ip, world(True, [rule("tcp", 443, 443, group="sg-alb")]).build(), Config())
     assert finding.detail["admits_internet"] is False
 
 
 def test_disabled_is_quiet():
-    assert list(public_ip.run(world(False, []).build(), Config())) == []
+    assert list(run_check(public_ip, world(False, []).build(), Config())) == []
 
 
 def test_unknown_group_gives_null_exposure():
     b = world(True, [])
     b.records["security_groups"] = []
-    (finding,) = public_ip.run(b.build(), Config())
+    (finding,) = run_check(public_ip, b.build(), Config())
     assert finding.detail["admits_internet"] is None
 
 
 def test_task_sets_with_public_ip():
     b = world(False, [])
     b.records["services"][0] = replace(b.records["services"][0], task_set_public_ips=("ENABLED", "DISABLED"))
-    (finding,) = public_ip.run(b.build(), Config())
+    (finding,) = run_check(public_ip, b.build(), Config())
     assert finding.detail["task_sets_with_public_ip"] == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pkgutil
 
 import auditor.checks
+from auditor.analysis.context import AnalysisContext
 from auditor.checks import CHECKS, run_checks
 from auditor.config import Config
 from auditor.findings import SEVERITIES
@@ -44,7 +45,7 @@ def test_each_check_documents_why_and_fix():
 
 
 def test_empty_snapshot_gives_no_finding():
-    assert run_checks(SnapshotBuilder().build(), Config()) == []
+    assert run_checks(AnalysisContext.build(SnapshotBuilder().build(), Config())) == []
 
 
 def test_checks_do_not_import_boto():

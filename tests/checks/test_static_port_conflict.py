@@ -7,7 +7,7 @@ import pytest
 from auditor.checks import static_port_conflict
 from auditor.config import Config
 from auditor.model import PlacementConstraint
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(
@@ -39,7 +39,7 @@ def world(
 
 
 def run(b: SnapshotBuilder):
-    return list(static_port_conflict.run(b.build(), Config()))
+    return list(run_check(static_port_conflict, b.build(), Config()))
 
 
 @pytest.mark.parametrize(

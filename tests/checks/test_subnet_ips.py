@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.capacity import subnet_capacity, usable_addresses
+from auditor.analysis.capacity import usable_addresses
+from auditor.analysis.context import AnalysisContext
 from auditor.checks import subnet_ips
 from auditor.config import Config, Thresholds
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(
@@ -54,9 +55,9 @@ def test_projected_demand_follows_the_contract_formula():
     # subnet-0 already holds 2 of the service's tasks → needs 4 more
     rows = {
         r.subnet_id: r
-        for r in subnet_capacity(
-            world("10.0.1.0/24", 200, desired=4, running=4, subnets=2, scale_max=6).build()
-        )
+        for r in AnalysisContext.build(
+            world("10.0.1.0/24", 200, desired=4, running=4, subnets=2, scale_max=6).build(), Config()
+        ).subnets
     }
     assert rows["subnet-0"].projected_demand == 4
     assert rows["subnet-1"].projected_demand == 4
@@ -79,18 +80,20 @@ def test_projected_demand_follows_the_contract_formula():
     ],
 )
 def test_severity_ladder(cidr, available, desired, running, expected):
-    result = list(subnet_ips.run(world(cidr, available, desired=desired, running=running).build(), Config()))
+    result = list(
+        run_check(subnet_ips, world(cidr, available, desired=desired, running=running).build(), Config())
+    )
     assert [f.severity for f in result] == ([expected] if expected else [])
 
 
 def test_thresholds_are_configurable():
     snapshot = world("10.0.1.0/24", 100).build()  # 40 % free
     config = Config(thresholds=Thresholds(subnet_free_high=0.1, subnet_free_medium=0.5))
-    assert [f.severity for f in subnet_ips.run(snapshot, config)] == ["medium"]
+    assert [f.severity for f in run_check(subnet_ips, snapshot, config)] == ["medium"]
 
 
 def test_detail_has_contract_keys():
-    (finding,) = subnet_ips.run(world("10.0.1.0/28", 3, desired=4, running=3).build(), Config())
+    (finding,) = run_check(subnet_ips, world("10.0.1.0/28", 3, desired=4, running=3).build(), Config())
     for key in ("cidr", "usable", "available", "ecs_ips", "projected_demand", "projected_free"):
         assert key in finding.detail
     assert finding.detail["projected_free"] == -2
@@ -98,14 +101,14 @@ def test_detail_has_contract_keys():
 
 
 def test_ipv6_only_subnet_is_not_judged_on_ipv4():
-    assert list(subnet_ips.run(world(None, 0).build(), Config())) == []
+    assert list(run_check(subnet_ips, world(None, 0).build(), Config())) == []
 
 
 def test_subnet_not_collected_is_unknown():
     b = world("10.0.1.0/24", 100, desired=2, running=2)
     b.records["subnets"] = []
     b.coverage("ec2:DescribeSubnets", "denied", "UnauthorizedOperation")
-    (finding,) = subnet_ips.run(b.build(), Config())
+    (finding,) = run_check(subnet_ips, b.build(), Config())
     assert finding.severity == "info"
     assert finding.detail["missing"] == ["ec2:DescribeSubnets"]
 
@@ -113,5 +116,5 @@ def test_subnet_not_collected_is_unknown():
 def test_demand_gaps_are_flagged():
     b = world("10.0.1.0/24", 20)
     b.coverage("application-autoscaling:DescribeScalableTargets", "denied", "AccessDenied")
-    (finding,) = subnet_ips.run(b.build(), Config())
+    (finding,) = run_check(subnet_ips, b.build(), Config())
     assert finding.detail["demand_incomplete"] == ["application-autoscaling:DescribeScalableTargets"]

@@ -6,7 +6,7 @@ import pytest
 
 from auditor.checks import wide_ports
 from auditor.config import Config, Thresholds
-from tests.factories import SnapshotBuilder, rule
+from tests.factories import SnapshotBuilder, rule, run_check
 
 
 def world(*rules, bridge_service: bool = True) -> SnapshotBuilder:
@@ -24,7 +24,7 @@ def world(*rules, bridge_service: bool = True) -> SnapshotBuilder:
 
 
 def run(b: SnapshotBuilder, config: Config | None = None):
-    return list(wide_ports.run(b.build(), config or Config()))
+    return list(run_check(wide_ports, b.build(), config or Config()))
 
 
 @pytest.mark.parametrize(

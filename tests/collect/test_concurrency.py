@@ -8,9 +8,9 @@ import time
 import boto3
 import pytest
 
-from auditor.aws import Clients
 from auditor.collect import collect
-from auditor.ratelimits import Limiter, TokenBucket, bucket_of
+from auditor.collect.ratelimits import Limiter, TokenBucket, bucket_of
+from auditor.collect.session import Clients
 from tests.collect.test_partial_failure import REGIONS, world  # noqa: F401 - the shared demo world
 
 

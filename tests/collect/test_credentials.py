@@ -6,8 +6,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from auditor.aws import Clients
 from auditor.collect import collect
+from auditor.collect.session import Clients
 from auditor.errors import CollectError
 
 

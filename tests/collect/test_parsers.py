@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 from botocore.stub import Stubber
 
-from auditor.aws import Clients, Recorder
 from auditor.collect import ec2, ecs
+from auditor.collect.session import Clients, Recorder
 
 CLUSTER = "arn:aws:ecs:us-east-1:111122223333:cluster/prod"
 

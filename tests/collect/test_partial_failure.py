@@ -11,8 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from auditor.aws import Clients
 from auditor.collect import PERMISSIONS, collect
+from auditor.collect.session import Clients
 from auditor.config import Config
 from auditor.demo.realism import freeze_task_lifecycle
 from auditor.demo.world import build_demo_world

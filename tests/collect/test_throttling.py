@@ -10,8 +10,8 @@ import boto3
 import botocore.endpoint
 from botocore.awsrequest import AWSResponse
 
-from auditor.aws import Clients
 from auditor.collect import collect
+from auditor.collect.session import Clients
 from auditor.config import Config
 from auditor.pipeline import analyse
 from tests.collect.test_partial_failure import REGIONS, world  # noqa: F401 - the shared demo world

@@ -1,4 +1,5 @@
-"""Instance-type facts that no AWS API returns: ECS awsvpc task limits with ENI trunking.
+"""Instance facts: ECS awsvpc task limits with ENI trunking (no AWS API returns them) and the
+awsvpcTrunking setting in effect for an instance.
 
 Read from `auditor/data/ecs_trunking_limits.csv`, whose header names its sources.
 """
@@ -10,6 +11,11 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from auditor.analysis.inventory import Inventory
+from auditor.model import ContainerInstance
+
+SETTINGS_API = "ecs:ListAccountSettings"
 
 
 @dataclass(frozen=True)
@@ -46,3 +52,20 @@ def trunking_table() -> dict[str, TrunkingFacts]:
 def trunking_facts(instance_type: str) -> TrunkingFacts | None:
     """The facts for one type, or None when the table does not know it (then: unknown)."""
     return trunking_table().get(instance_type)
+
+
+def effective_setting(inv: Inventory, ci: ContainerInstance) -> str:
+    """`enabled`, `disabled` or `unknown` for the role this instance registers with."""
+    if inv.missing(ci.account, ci.region, SETTINGS_API):
+        return "unknown"
+    roles = inv.role_arns_of(ci)
+    if not roles:
+        return "unknown"
+    values = {
+        s.value
+        for s in inv.snapshot.account_settings
+        if s.account == ci.account and s.region == ci.region and s.asked_for in roles
+    }
+    if not values:
+        return "disabled"  # AWS answers every effective-setting query; no answer: never enabled
+    return "enabled" if values == {"enabled"} else "disabled"

@@ -6,17 +6,13 @@ check can say "unknown" instead of passing a resource it never saw.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 from auditor.model import (
     ContainerInstance,
     Ec2Instance,
     NetworkInterface,
-    RouteTable,
     ScalableTarget,
     SecurityGroup,
     Service,
@@ -26,50 +22,11 @@ from auditor.model import (
     TaskDefinition,
 )
 
-DEFAULT_MAXIMUM_PERCENT = 200  # ECS's default for REPLICA services with the ECS deployment controller
 FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 
 
-@dataclass(frozen=True)
-class HostPort:
-    """A host port a task definition binds statically: one copy per instance per port."""
-
-    container: str
-    port: int
-    protocol: str
-
-
-def static_host_ports(td: TaskDefinition) -> list[HostPort]:
-    """host mode: every container port; bridge: every non-zero hostPort. awsvpc/none: none."""
-    ports = []
-    for c in td.containers:
-        for pm in c.port_mappings:
-            if td.network_mode == "host":
-                port = pm.host_port or pm.container_port
-            elif td.network_mode == "bridge":
-                port = pm.host_port
-            else:
-                port = None
-            if port:
-                ports.append(HostPort(container=c.name, port=port, protocol=pm.protocol or "tcp"))
-    return ports
-
-
-@dataclass(frozen=True)
-class Peak:
-    """A service's task count at its peak, and what that figure rests on."""
-
-    tasks: int
-    base: int  # max(desired, auto-scaling max)
-    maximum_percent: int
-    maximum_percent_known: bool
-    autoscaling_known: bool
-
-
 class Inventory:
-    """Indexes of one snapshot. Build with `Inventory.of(snapshot)` (cached for the last few)."""
-
-    _cache: list[tuple[Snapshot, Inventory]] = []
+    """Indexes of one snapshot, built once per run by the analysis context."""
 
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
@@ -90,15 +47,6 @@ class Inventory:
             (t.account, t.region, t.resource_id): t for t in s.scalable_targets
         }
         self._coverage = {(c.account, c.region, c.api): c for c in s.coverage}
-
-    @classmethod
-    def of(cls, snapshot: Snapshot) -> Inventory:
-        for cached_snapshot, inventory in cls._cache:
-            if cached_snapshot is snapshot:
-                return inventory
-        inventory = cls(snapshot)
-        cls._cache[:] = [*cls._cache[-3:], (snapshot, inventory)]
-        return inventory
 
     # ------------------------------------------------------------ coverage
 
@@ -122,6 +70,13 @@ class Inventory:
         return index
 
     @cached_property
+    def instances_by_cluster(self) -> dict[str, list[ContainerInstance]]:
+        index: dict[str, list[ContainerInstance]] = defaultdict(list)
+        for ci in self.snapshot.container_instances:
+            index[ci.cluster_arn].append(ci)
+        return index
+
+    @cached_property
     def tasks_by_group(self) -> dict[tuple[str, str], list[Task]]:
         index: dict[tuple[str, str], list[Task]] = defaultdict(list)
         for t in self.snapshot.tasks:
@@ -138,31 +93,15 @@ class Inventory:
         td = self.task_definitions.get(task_definition_arn or "")
         return td.network_mode if td else None
 
+    def is_awsvpc_task(self, task: Task) -> bool:
+        """A task with an ENI attachment, or whose task definition is in awsvpc mode."""
+        return bool(task.eni_attachments) or self.network_mode(task.task_definition_arn) == "awsvpc"
+
     def task_definition_of(self, service: Service) -> TaskDefinition | None:
         return self.task_definitions.get(service.task_definition_arn or "")
 
-    @cached_property
-    def services_by_task_definition(self) -> dict[str, list[Service]]:
-        index: dict[str, list[Service]] = defaultdict(list)
-        for s in self.snapshot.services:
-            if s.task_definition_arn:
-                index[s.task_definition_arn].append(s)
-        return index
-
     def service_tasks(self, service: Service) -> list[Task]:
         return self.tasks_by_group.get((service.cluster_arn, service.group), [])
-
-    def at_service(self, check: str, service: Service, sub_key: str = "") -> dict[str, Any]:
-        """Where a finding about a service stands: the Finding fields that locate it."""
-        return {
-            "check": check,
-            "account": service.account,
-            "region": service.region,
-            "resource_type": "service",
-            "resource_id": service.arn,
-            "cluster": self.cluster_name(service.cluster_arn),
-            "sub_key": sub_key,
-        }
 
     def cluster_name(self, cluster_arn: str) -> str:
         cluster = self.clusters.get(cluster_arn)
@@ -178,34 +117,17 @@ class Inventory:
             p in FARGATE_PROVIDERS for p in service.capacity_providers
         )
 
-    def is_awsvpc(self, service: Service) -> bool | None:
-        """awsvpc services carry an awsvpcConfiguration; else ask the task definition."""
+    def service_network_mode(self, service: Service) -> str | None:
+        """awsvpc when the service carries an awsvpcConfiguration, else its task definition's mode;
+        None when neither says."""
         if service.subnets:
-            return True
-        mode = self.network_mode(service.task_definition_arn)
-        return None if mode is None else mode == "awsvpc"
+            return "awsvpc"
+        return self.network_mode(service.task_definition_arn)
 
-    def peak(self, service: Service) -> Peak:
-        """`ceil(max(desired, auto-scaling max) × maximumPercent / 100)` (CONTRACT.md)."""
-        target = self.scalable_targets.get(
-            (
-                service.account,
-                service.region,
-                f"service/{self.cluster_name(service.cluster_arn)}/{service.name}",
-            )
-        )
-        base = max(service.desired_count, target.max_capacity if target else 0)
-        percent = service.maximum_percent if service.maximum_percent is not None else DEFAULT_MAXIMUM_PERCENT
-        autoscaling_known = not self.missing(
-            service.account, service.region, "application-autoscaling:DescribeScalableTargets"
-        )
-        return Peak(
-            tasks=math.ceil(base * percent / 100),
-            base=base,
-            maximum_percent=percent,
-            maximum_percent_known=service.maximum_percent is not None,
-            autoscaling_known=autoscaling_known,
-        )
+    def is_awsvpc(self, service: Service) -> bool | None:
+        """Whether the service's tasks take an ENI each; None when its mode is unknown."""
+        mode = self.service_network_mode(service)
+        return None if mode is None else mode == "awsvpc"
 
     @cached_property
     def clusters_with_awsvpc_ec2(self) -> frozenset[str]:
@@ -213,37 +135,12 @@ class Inventory:
         arns = {
             t.cluster_arn
             for t in self.snapshot.tasks
-            if t.container_instance_arn
-            and t.launch_type != "FARGATE"
-            and (t.eni_attachments or self.network_mode(t.task_definition_arn) == "awsvpc")
+            if t.container_instance_arn and t.launch_type != "FARGATE" and self.is_awsvpc_task(t)
         }
         arns |= {
             s.cluster_arn for s in self.snapshot.services if self.is_awsvpc(s) and not self.is_fargate(s)
         }
         return frozenset(arns)
-
-    # ------------------------------------------------------------ network
-
-    @cached_property
-    def _route_tables(self) -> tuple[dict[str, RouteTable], dict[str, RouteTable]]:
-        explicit = {sid: rt for rt in self.snapshot.route_tables for sid in rt.subnet_ids}
-        main = {rt.vpc_id: rt for rt in self.snapshot.route_tables if rt.main}
-        return explicit, main
-
-    def route_table_for(self, subnet: Subnet) -> RouteTable | None:
-        """The subnet's explicit association, else its VPC's main route table."""
-        explicit, main = self._route_tables
-        return explicit.get(subnet.subnet_id) or main.get(subnet.vpc_id)
-
-    def admits_internet(self, group_ids: tuple[str, ...]) -> bool | None:
-        """Whether any of the groups admits 0.0.0.0/0 or ::/0 inbound; None if a group is unknown."""
-        seen = False
-        for gid in group_ids:
-            group = self.security_groups.get(gid)
-            if group is None:
-                return None
-            seen = seen or any(r.cidr in ("0.0.0.0/0", "::/0") for r in group.ingress)
-        return seen
 
     # ------------------------------------------------------------ instances
 
@@ -254,6 +151,15 @@ class Inventory:
         """From EC2, else the ECS `ecs.instance-type` attribute."""
         ec2 = self.ec2_for(ci)
         return ec2.instance_type if ec2 else ci.attribute("ecs.instance-type")
+
+    def availability_zone_of(self, ci: ContainerInstance) -> str | None:
+        """From the ECS `ecs.availability-zone` attribute, else the instance's subnet."""
+        zone = ci.attribute("ecs.availability-zone")
+        if zone:
+            return zone
+        ec2 = self.ec2_for(ci)
+        subnet = self.subnets.get(ec2.subnet_id or "") if ec2 else None
+        return subnet.availability_zone if subnet else None
 
     @cached_property
     def enis_by_instance(self) -> dict[str, list[NetworkInterface]]:
@@ -278,3 +184,13 @@ class Inventory:
             return None
         profile = self.profiles.get(ec2.instance_profile_arn)
         return profile.role_arns if profile else None
+
+    def load_balancer_groups_of(self, service: Service) -> list[str]:
+        """The security groups of the load balancers in front of the service's target groups."""
+        groups: list[str] = []
+        for lb in service.load_balancers:
+            tg = self.target_groups.get(lb.target_group_arn or "")
+            for lb_arn in tg.load_balancer_arns if tg else ():
+                balancer = self.load_balancers.get(lb_arn)
+                groups.extend(g for g in (balancer.security_group_ids if balancer else ()) if g not in groups)
+        return groups

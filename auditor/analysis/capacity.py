@@ -14,9 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.instance_facts import trunking_facts
-from auditor.inventory import Inventory
-from auditor.model import ContainerInstance, Snapshot
+from auditor.analysis.instance_facts import trunking_facts
+from auditor.analysis.inventory import Inventory
+from auditor.analysis.placement import DEFAULT_MAXIMUM_PERCENT, can_take_tasks
+from auditor.model import ContainerInstance, Service
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,66 @@ class SubnetCapacity:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Peak:
+    """A service's task count at its peak, and what that figure rests on."""
+
+    tasks: int
+    base: int  # max(desired, auto-scaling max)
+    maximum_percent: int
+    maximum_percent_known: bool
+    autoscaling_known: bool
+
+
+def service_peak(inv: Inventory, service: Service) -> Peak:
+    """`ceil(max(desired, auto-scaling max) × maximumPercent / 100)` (CONTRACT.md)."""
+    target = inv.scalable_targets.get(
+        (service.account, service.region, f"service/{inv.cluster_name(service.cluster_arn)}/{service.name}")
+    )
+    base = max(service.desired_count, target.max_capacity if target else 0)
+    percent = service.maximum_percent if service.maximum_percent is not None else DEFAULT_MAXIMUM_PERCENT
+    autoscaling_known = not inv.missing(
+        service.account, service.region, "application-autoscaling:DescribeScalableTargets"
+    )
+    return Peak(
+        tasks=math.ceil(base * percent / 100),
+        base=base,
+        maximum_percent=percent,
+        maximum_percent_known=service.maximum_percent is not None,
+        autoscaling_known=autoscaling_known,
+    )
+
+
+@dataclass(frozen=True)
+class EniPool:
+    """Free awsvpc ENI slots per cluster and Availability Zone, counting only instances that can
+    take a task; a cluster with such an instance of unknown headroom is in `unknown`."""
+
+    free: dict[tuple[str, str | None], int]
+    unknown: frozenset[str]
+
+    def cluster_free(self, cluster_arn: str) -> int:
+        return sum(n for (arn, _), n in self.free.items() if arn == cluster_arn)
+
+    def cluster_known(self, cluster_arn: str) -> bool:
+        return cluster_arn not in self.unknown
+
+
+def eni_pool(inv: Inventory, rows: list[InstanceCapacity]) -> EniPool:
+    """The one free-capacity pool every check and report reads."""
+    free: dict[tuple[str, str | None], int] = defaultdict(int)
+    unknown: set[str] = set()
+    for row in rows:
+        ci = inv.container_instances[row.container_instance_arn]
+        if not can_take_tasks(ci):
+            continue
+        if row.headroom is None:
+            unknown.add(ci.cluster_arn)
+        else:
+            free[(ci.cluster_arn, inv.availability_zone_of(ci))] += max(0, row.headroom)
+    return EniPool(free=dict(free), unknown=frozenset(unknown))
+
+
 def usable_addresses(cidr: str | None) -> int | None:
     """Addresses in an IPv4 CIDR minus the five AWS reserves; None for no IPv4 CIDR."""
     if not cidr:
@@ -89,7 +150,7 @@ def _instance_row(
     trunk = inv.has_trunk(ci)
     capacity = eni_task_capacity(instance_type, max_enis, trunk)
     tasks = inv.tasks_by_instance.get(ci.arn, [])
-    awsvpc = sum(1 for t in tasks if t.eni_attachments or inv.network_mode(t.task_definition_arn) == "awsvpc")
+    awsvpc = sum(1 for t in tasks if inv.is_awsvpc_task(t))
     extra: int | None = None
     if enis_known and ci.ec2_instance_id:
         ec2 = inv.ec2_for(ci)
@@ -122,11 +183,10 @@ def _instance_row(
     )
 
 
-def instance_capacity(snapshot: Snapshot) -> list[InstanceCapacity]:
+def instance_capacity(inv: Inventory) -> list[InstanceCapacity]:
     """One row per registered EC2 container instance."""
-    inv = Inventory.of(snapshot)
     rows = []
-    for ci in snapshot.container_instances:
+    for ci in inv.snapshot.container_instances:
         tasks_known = not inv.missing(ci.account, ci.region, "ecs:ListTasks", "ecs:DescribeTasks")
         enis_known = not inv.missing(
             ci.account, ci.region, "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances"
@@ -135,14 +195,13 @@ def instance_capacity(snapshot: Snapshot) -> list[InstanceCapacity]:
     return rows
 
 
-def subnet_demand(snapshot: Snapshot) -> dict[str, int]:
+def subnet_demand(inv: Inventory, peaks: dict[str, Peak]) -> dict[str, int]:
     """Extra addresses each subnet needs when every awsvpc service using it runs at its peak."""
-    inv = Inventory.of(snapshot)
     demand: dict[str, int] = defaultdict(int)
-    for service in snapshot.services:
+    for service in inv.snapshot.services:
         if not service.subnets or service.scheduling_strategy == "DAEMON":
             continue
-        per_subnet = math.ceil(inv.peak(service).tasks / len(service.subnets))
+        per_subnet = math.ceil(peaks[service.arn].tasks / len(service.subnets))
         in_subnet: dict[str, int] = defaultdict(int)
         for task in inv.service_tasks(service):
             for subnet_id in task.subnet_ids:
@@ -152,9 +211,9 @@ def subnet_demand(snapshot: Snapshot) -> dict[str, int]:
     return demand
 
 
-def ecs_subnet_ids(snapshot: Snapshot) -> set[str]:
+def ecs_subnet_ids(inv: Inventory) -> set[str]:
     """Subnets that an ECS task, container instance or awsvpc service uses."""
-    inv = Inventory.of(snapshot)
+    snapshot = inv.snapshot
     used = {sid for t in snapshot.tasks for sid in t.subnet_ids}
     used |= {sid for s in snapshot.services for sid in s.subnets}
     for ci in snapshot.container_instances:
@@ -164,10 +223,9 @@ def ecs_subnet_ids(snapshot: Snapshot) -> set[str]:
     return used
 
 
-def subnet_capacity(snapshot: Snapshot) -> list[SubnetCapacity]:
+def subnet_capacity(inv: Inventory, used: set[str], peaks: dict[str, Peak]) -> list[SubnetCapacity]:
     """One row per subnet ECS uses that was collected (an uncollected one has no row: unknown)."""
-    inv = Inventory.of(snapshot)
-    used = ecs_subnet_ids(snapshot)
+    snapshot = inv.snapshot
     # Addresses held by task ENIs, per subnet: the ENI's addresses where collected, else 1 per attachment.
     held = pd.DataFrame(
         [
@@ -180,7 +238,7 @@ def subnet_capacity(snapshot: Snapshot) -> list[SubnetCapacity]:
     )
     held["ips"] = [max(1, len(inv.enis[e].private_ips)) if e in inv.enis else 1 for e in held["eni_id"]]
     ecs_ips = held.drop_duplicates("eni_id").groupby("subnet_id")["ips"].sum().to_dict()
-    demand = subnet_demand(snapshot)
+    demand = subnet_demand(inv, peaks)
     rows = []
     for subnet_id in sorted(used):
         subnet = inv.subnets.get(subnet_id)

@@ -19,8 +19,8 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+from auditor.collect.ratelimits import Limiter
 from auditor.model import Coverage
-from auditor.ratelimits import Limiter
 
 DENIED_CODES = frozenset(
     {

@@ -1,0 +1,106 @@
+"""Where ECS can place a task: which instances can take one, static host ports, memberOf
+constraints."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from auditor.analysis.inventory import Inventory
+from auditor.model import ContainerInstance, PlacementConstraint, Service, TaskDefinition
+
+DEFAULT_MAXIMUM_PERCENT = 200  # ECS's default for REPLICA services with the ECS deployment controller
+_EXPRESSION = re.compile(
+    r"^\s*attribute:(?P<name>[\w.\-]+)\s*(?P<op>==|!=|=~|!~|in|not_in)\s*(?P<value>.+?)\s*$", re.IGNORECASE
+)
+
+
+def can_take_tasks(ci: ContainerInstance) -> bool:
+    """Whether ECS places new tasks on the instance: the one definition the capacity pool, the
+    placement of static ports and every check share."""
+    return ci.status == "ACTIVE"
+
+
+@dataclass(frozen=True)
+class HostPort:
+    """A host port a task definition binds statically: one copy per instance per port."""
+
+    container: str
+    port: int
+    protocol: str
+
+
+def static_host_ports(td: TaskDefinition) -> list[HostPort]:
+    """host mode: every container port; bridge: every non-zero hostPort. awsvpc/none: none."""
+    ports = []
+    for c in td.containers:
+        for pm in c.port_mappings:
+            if td.network_mode == "host":
+                port = pm.host_port or pm.container_port
+            elif td.network_mode == "bridge":
+                port = pm.host_port
+            else:
+                port = None
+            if port:
+                ports.append(HostPort(container=c.name, port=port, protocol=pm.protocol or "tcp"))
+    return ports
+
+
+def matches(ci: ContainerInstance, expression: str) -> bool | None:
+    """Whether the instance satisfies a simple `attribute:` expression; None when not readable."""
+    if re.search(r"\s(and|or)\s", expression, re.IGNORECASE):
+        return None
+    m = _EXPRESSION.match(expression)
+    if not m:
+        return None
+    actual = ci.attribute(m["name"])
+    op, value = m["op"].lower(), m["value"].strip()
+    if op in ("in", "not_in"):
+        if not (value.startswith("[") and value.endswith("]")):
+            return None
+        options = {v.strip() for v in value[1:-1].split(",")}
+        return (actual in options) == (op == "in")
+    if op in ("=~", "!~"):
+        try:
+            found = actual is not None and re.fullmatch(value.replace("*", ".*"), actual) is not None
+        except re.error:
+            return None
+        return found == (op == "=~")
+    return (actual == value) == (op == "==")
+
+
+def eligible_instances(
+    instances: list[ContainerInstance], constraints: tuple[PlacementConstraint, ...]
+) -> list[ContainerInstance] | None:
+    """The instances (of one cluster) that can take a task and satisfy its memberOf constraints;
+    None when a constraint cannot be read."""
+    result = []
+    for ci in instances:
+        if not can_take_tasks(ci):
+            continue
+        ok = True
+        for c in constraints:
+            if c.type != "memberOf":
+                continue
+            verdict = matches(ci, c.expression)
+            if verdict is None:
+                return None
+            ok = ok and verdict
+        if ok:
+            result.append(ci)
+    return result
+
+
+def dynamic_port_services(inv: Inventory) -> dict[str, list[Service]]:
+    """Bridge services with a dynamic host port, by cluster ARN."""
+    out: dict[str, list[Service]] = defaultdict(list)
+    for service in inv.snapshot.services:
+        td = inv.task_definitions.get(service.task_definition_arn or "")
+        if (
+            td
+            and td.network_mode == "bridge"
+            and any(pm.host_port in (0, None) for c in td.containers for pm in c.port_mappings)
+        ):
+            out[service.cluster_arn].append(service)
+    return out

@@ -1,0 +1,107 @@
+"""Reading route tables and VPC endpoints: which table a subnet uses, where its default route
+leads, and which endpoints awsvpc tasks need without one."""
+
+from __future__ import annotations
+
+from auditor.analysis.inventory import Inventory
+from auditor.analysis.sg_rules import admits_cidr, opens_tcp_port
+from auditor.model import Route, RouteTable, Service, Snapshot, Subnet, TaskDefinition, VpcEndpoint
+
+# Route targets that carry traffic out of the VPC without a public IP on the task.
+EGRESS_TARGETS = {
+    "nat-gateway",
+    "transit-gateway",
+    "instance",
+    "network-interface",
+    "local-gateway",
+    "core-network",
+    "carrier-gateway",
+}
+
+
+class Routes:
+    """The route table of each subnet: its explicit association, else its VPC's main table."""
+
+    def __init__(self, snapshot: Snapshot):
+        self._explicit = {sid: rt for rt in snapshot.route_tables for sid in rt.subnet_ids}
+        self._main = {rt.vpc_id: rt for rt in snapshot.route_tables if rt.main}
+
+    def table_for(self, subnet: Subnet) -> RouteTable | None:
+        return self._explicit.get(subnet.subnet_id) or self._main.get(subnet.vpc_id)
+
+
+def default_route(table: RouteTable) -> Route | None:
+    """The active IPv4 default route, if any."""
+    return next((r for r in table.routes if r.destination == "0.0.0.0/0" and r.state == "active"), None)
+
+
+def route_kind(route: Route | None) -> str:
+    """`internet-gateway`, `egress` (NAT, TGW, …) or `none`."""
+    if route is None:
+        return "none"
+    if route.target_type == "gateway" and route.target_id.startswith("igw-"):
+        return "internet-gateway"
+    if route.target_type in EGRESS_TARGETS or route.target_id.startswith("vgw-"):
+        return "egress"
+    return "none"
+
+
+def needed_endpoints(td: TaskDefinition | None, ec2_launch: bool) -> list[str]:
+    needed = ["ecr.api", "ecr.dkr", "s3"]
+    if td is None:
+        return needed
+    if any(c.log_driver == "awslogs" for c in td.containers):
+        needed.append("logs")
+    for source in sorted({s for c in td.containers for s in c.secret_sources}):
+        needed.append(source)
+    if ec2_launch:
+        needed += ["ecs", "ecs-agent", "ecs-telemetry"]
+    return needed
+
+
+def _admits_443(
+    inv: Inventory, endpoint: VpcEndpoint, subnet: Subnet, task_groups: tuple[str, ...]
+) -> bool | None:
+    """Whether the endpoint's groups admit tcp 443 from the tasks; None when a group is unknown."""
+    if not endpoint.security_group_ids:
+        return None
+    for gid in endpoint.security_group_ids:
+        group = inv.security_groups.get(gid)
+        if group is None:
+            return None
+        for rule in group.ingress:
+            if not opens_tcp_port(rule, 443):
+                continue
+            if (rule.group_id and rule.group_id in task_groups) or admits_cidr(rule, subnet.cidr):
+                return True
+    return False
+
+
+def missing_endpoints(
+    inv: Inventory, service: Service, subnet: Subnet, table: RouteTable, needed: list[str]
+) -> list[str]:
+    """The needed endpoints the VPC lacks, with why for those present but unusable."""
+    prefix = f"com.amazonaws.{subnet.region}."
+    endpoints = [
+        e
+        for e in inv.snapshot.vpc_endpoints
+        if e.vpc_id == subnet.vpc_id and e.state.lower() in ("available", "pendingacceptance", "pending")
+    ]
+    missing = []
+    for name in needed:
+        candidates = [e for e in endpoints if e.service_name == prefix + name]
+        if name == "s3":
+            if any(
+                e.endpoint_type == "Gateway" and table.route_table_id in e.route_table_ids for e in candidates
+            ) or any(e.endpoint_type == "Interface" for e in candidates):
+                continue
+            missing.append("s3 (gateway endpoint on this route table)")
+            continue
+        interface = [e for e in candidates if e.endpoint_type == "Interface"]
+        if not interface:
+            missing.append(name)
+        elif not any(e.private_dns_enabled is not False for e in interface):
+            missing.append(f"{name} (private DNS off)")
+        elif not any(_admits_443(inv, e, subnet, service.security_groups) is not False for e in interface):
+            missing.append(f"{name} (its security groups do not admit tcp 443 from the tasks)")
+    return missing

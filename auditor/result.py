@@ -1,0 +1,49 @@
+"""The result of one audit run, and the summaries every reporter and the CLI read from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
+from auditor.baseline import Baseline
+from auditor.config import Config
+from auditor.findings import SEVERITIES, Finding, severity_rank
+from auditor.model import Coverage, Snapshot
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """A snapshot and everything the analysis made of it."""
+
+    snapshot: Snapshot
+    findings: tuple[Finding, ...]
+    instances: tuple[InstanceCapacity, ...]
+    subnets: tuple[SubnetCapacity, ...]
+    config: Config = Config()  # the run's configuration: thresholds the reports draw with
+    baseline: Baseline | None = None  # the comparison with a previous run, when one was given
+
+    def worst_at_or_above(self, severity: str) -> bool:
+        threshold = severity_rank(severity)
+        return any(severity_rank(f.severity) >= threshold for f in self.findings)
+
+    @cached_property
+    def severity_counts(self) -> dict[str, int]:
+        """Findings per severity, every severity present, most severe first."""
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for f in self.findings:
+            counts[f.severity] += 1
+        return counts
+
+    @cached_property
+    def coverage_gaps(self) -> tuple[Coverage, ...]:
+        """The coverage rows of APIs that were not collected (denied, error, skipped)."""
+        return tuple(c for c in self.snapshot.coverage if c.status != "ok")
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.coverage_gaps)
+
+    @property
+    def complete(self) -> bool:
+        return not self.coverage_gaps

@@ -19,3 +19,14 @@ class CollectError(AuditorError):
     """Nothing could be collected: no credentials, endpoint unreachable, everything denied (exit 3)."""
 
     exit_code = 3
+
+
+class ApiFailure(Exception):
+    """A call that did not succeed; already recorded in the coverage. The collector that made it
+    decides what depends on it; it never becomes "no data"."""
+
+    def __init__(self, api: str, status: str, detail: str):
+        super().__init__(f"{api}: {status}: {detail}")
+        self.api = api
+        self.status = status
+        self.detail = detail

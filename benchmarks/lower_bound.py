@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from auditor.collect.ratelimits import bucket_of, limits
+from auditor.collect.specs import BY_FIELD, REGION_WIDE
 
 DEPENDENCY_CHAIN = (
     6  # sts → ListClusters → DescribeClusters → ListTasks → DescribeTasks → DescribeTaskDefinition
@@ -44,7 +45,7 @@ class RegionSize:
     instance_types: int = 0  # distinct, in use
     instance_profiles: int = 0  # distinct, of container instances
     roles: int = 0  # distinct roles behind those profiles
-    enis: int = 0
+    network_interfaces: int = 0  # every ENI in the region
     subnets: int = 0
     vpcs: int = 0
     security_groups: int = 0
@@ -53,6 +54,7 @@ class RegionSize:
     target_groups: int = 0
     load_balancers: int = 0
     scalable_targets: int = 0
+    quotas: int = 1
 
 
 @dataclass(frozen=True)
@@ -70,38 +72,38 @@ def batches(items: int, size: int) -> int:
     return math.ceil(items / size)
 
 
+def _list_describe(field: str, items: int) -> dict[str, int]:
+    """A list-then-describe collector of the table: its list API pages, its describe API batches."""
+    spec = BY_FIELD[field]
+    list_api, describe_api = spec.apis
+    return {list_api: pages(items, spec.page), describe_api: batches(items, spec.batch)}
+
+
 def region_calls(r: RegionSize) -> dict[str, int]:
-    """The fewest calls per API for one region, as the collectors make them."""
+    """The fewest calls per API for one region, as the collectors of `auditor/collect/specs.py`
+    make them (their page and batch sizes)."""
     c: dict[str, int] = defaultdict(int)
-    c["ecs:ListClusters"] = pages(len(r.clusters), 100)
-    c["ecs:DescribeClusters"] = batches(len(r.clusters), 100)
+    c.update(_list_describe("clusters", len(r.clusters)))
     for cl in r.clusters:
-        c["ecs:ListContainerInstances"] += pages(cl.instances, 100)
-        c["ecs:DescribeContainerInstances"] += batches(cl.instances, 100)
-        c["ecs:ListServices"] += pages(cl.services, 100)
-        c["ecs:DescribeServices"] += batches(cl.services, 10)
-        c["ecs:ListTasks"] += pages(cl.tasks, 100)
-        c["ecs:DescribeTasks"] += batches(cl.tasks, 100)
+        for name, items in (
+            ("container_instances", cl.instances),
+            ("services", cl.services),
+            ("tasks", cl.tasks),
+        ):
+            for api, n in _list_describe(name, items).items():
+                c[api] += n
     c["ecs:DescribeTaskDefinition"] = r.task_definitions
     c["ecs:ListAccountSettings"] = 1 + r.roles
     instances = sum(cl.instances for cl in r.clusters)
-    c["ec2:DescribeInstances"] = batches(instances, 1000)
-    c["ec2:DescribeInstanceTypes"] = batches(r.instance_types, 100)
+    c["ec2:DescribeInstances"] = batches(instances, BY_FIELD["ec2_instances"].batch)
+    c["ec2:DescribeInstanceTypes"] = batches(r.instance_types, BY_FIELD["instance_types"].batch)
     c["iam:GetInstanceProfile"] = r.instance_profiles
-    for api, items in (
-        ("ec2:DescribeNetworkInterfaces", r.enis),
-        ("ec2:DescribeSubnets", r.subnets),
-        ("ec2:DescribeVpcs", r.vpcs),
-        ("ec2:DescribeSecurityGroups", r.security_groups),
-        ("ec2:DescribeRouteTables", r.route_tables),
-        ("ec2:DescribeVpcEndpoints", r.vpc_endpoints),
-    ):
-        c[api] = pages(items, 1000)
-    c["elasticloadbalancing:DescribeTargetGroups"] = pages(r.target_groups, 400)
-    c["elasticloadbalancing:DescribeLoadBalancers"] = pages(r.load_balancers, 400)
+    for spec in REGION_WIDE:  # one paged inventory each (the quota: one call)
+        (api,) = spec.apis
+        c[api] = pages(getattr(r, spec.field), spec.page) if spec.page else 1
     if sum(cl.services for cl in r.clusters):
-        c["application-autoscaling:DescribeScalableTargets"] = pages(r.scalable_targets, 50)
-    c["servicequotas:GetServiceQuota"] = 1
+        spec = BY_FIELD["scalable_targets"]
+        c[spec.apis[0]] = pages(r.scalable_targets, spec.page)
     return {api: n for api, n in c.items() if n}
 
 
@@ -164,7 +166,7 @@ def uniform(
                 instance_types=instance_types,
                 instance_profiles=1,
                 roles=1,
-                enis=share(enis, regions, ri),
+                network_interfaces=share(enis, regions, ri),
                 subnets=20,
                 vpcs=2,
                 security_groups=share(security_groups, regions, ri),

@@ -17,8 +17,8 @@ from pathlib import Path
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
 from auditor.findings import SEVERITIES, Finding
 from auditor.model import Cluster, Snapshot
-from auditor.result import AuditResult
 from auditor.report import render_all
+from auditor.result import AuditResult
 
 CHECK_IDS = (
     "eni-headroom",

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import lower_bound as lb  # noqa: E402
 from moto_process import MotoProcess  # noqa: E402
 
-from auditor.collect.session import Clients  # noqa: E402
 from auditor.collect import collect  # noqa: E402
+from auditor.collect.session import Clients  # noqa: E402
 from auditor.config import Config  # noqa: E402
 from auditor.pipeline import analyse  # noqa: E402
 from auditor.report import render_all  # noqa: E402
@@ -112,7 +112,7 @@ def build(
                 clusters=tuple(cluster_sizes),
                 task_definitions=n_clusters,
                 instance_types=1,
-                enis=enis,
+                network_interfaces=enis,
                 subnets=4,
                 vpcs=2,
                 security_groups=3,

@@ -26,7 +26,7 @@ def test_known_world_matches_the_collectors_measured_calls():
         instance_types=2,
         instance_profiles=1,
         roles=1,
-        enis=10,
+        network_interfaces=10,
         subnets=1,
         vpcs=1,
         security_groups=1,
@@ -97,7 +97,7 @@ def test_paged_world_matches_the_calculator(clients):
         instance_types=0,
         instance_profiles=0,
         roles=0,
-        enis=1010,
+        network_interfaces=1010,
         subnets=1,
         vpcs=2,  # moto's default VPC and ours
         security_groups=2,

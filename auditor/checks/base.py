@@ -28,7 +28,8 @@ class Check:
     resource_types: tuple[str, ...]  # what its findings are about ("region" for coverage gaps too)
     run: CheckFunction
     doc: str
-    needs: tuple[str, ...] = ()  # APIs whose failure in a region makes the check's verdict there partial
+    needs: tuple[str, ...] = ()  # APIs (from `collect.specs.needs`) whose failure in a region makes the
+    # check's verdict there partial
     docs: str = ""  # the AWS documentation page the report links to
 
     def _place(self, where: Location, severity: str) -> None:
@@ -77,15 +78,6 @@ class Check:
         )
 
 
-# What most checks stand on: the ECS inventory of a region.
-ECS_INVENTORY = (
-    "ecs:ListClusters",
-    "ecs:DescribeClusters",
-    "ecs:ListContainerInstances",
-    "ecs:DescribeContainerInstances",
-    "ecs:ListServices",
-    "ecs:DescribeServices",
-    "ecs:ListTasks",
-    "ecs:DescribeTasks",
-    "ecs:DescribeTaskDefinition",
-)
+# What most checks stand on: the ECS inventory of a region (Snapshot fields; `specs.needs` turns
+# them, with what they depend on, into the APIs).
+ECS_INVENTORY = ("container_instances", "services", "tasks", "task_definitions")

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.routes import default_route, missing_endpoints, needed_endpoints, route_kind
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 from auditor.model import Service, Subnet, TaskDefinition
 
@@ -127,11 +128,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
-    needs=(
-        *ECS_INVENTORY,
-        "ec2:DescribeSubnets",
-        "ec2:DescribeRouteTables",
-        "ec2:DescribeVpcEndpoints",
-        "ec2:DescribeSecurityGroups",
-    ),
+    needs=needs(*ECS_INVENTORY, "subnets", "route_tables", "vpc_endpoints", "security_groups"),
 )

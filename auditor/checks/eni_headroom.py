@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from auditor.analysis.capacity import InstanceCapacity
 from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 
 ID = "eni-headroom"
@@ -143,11 +144,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html",
-    needs=(
-        *ECS_INVENTORY,
-        "ec2:DescribeInstances",
-        "ec2:DescribeInstanceTypes",
-        "ec2:DescribeNetworkInterfaces",
-        "application-autoscaling:DescribeScalableTargets",
-    ),
+    needs=needs(*ECS_INVENTORY, "ec2_instances", "instance_types", "network_interfaces", "scalable_targets"),
 )

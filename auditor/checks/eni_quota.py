@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 
 ID = "eni-quota"
@@ -88,5 +89,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
-    needs=("ec2:DescribeNetworkInterfaces",),
+    needs=needs("network_interfaces"),
 )

@@ -27,6 +27,7 @@ from auditor.analysis.capacity import InstanceCapacity
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.instance_facts import SETTINGS_API, effective_setting, trunking_facts
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 
 ID = "eni-trunking"
@@ -131,12 +132,12 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html",
-    needs=(
+    needs=needs(
         *ECS_INVENTORY,
-        "ec2:DescribeInstances",
-        "ec2:DescribeInstanceTypes",
-        "ec2:DescribeNetworkInterfaces",
-        "iam:GetInstanceProfile",
-        "ecs:ListAccountSettings",
+        "ec2_instances",
+        "instance_types",
+        "network_interfaces",
+        "instance_profiles",
+        "account_settings",
     ),
 )

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.placement import static_host_ports
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 from auditor.model import Service, ServiceLoadBalancer
 
@@ -110,5 +111,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html",
-    needs=(*ECS_INVENTORY, "elasticloadbalancing:DescribeTargetGroups"),
+    needs=needs(*ECS_INVENTORY, "target_groups"),
 )

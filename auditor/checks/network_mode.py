@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 from auditor.model import ContainerDefinition, Snapshot, TaskDefinition
 
@@ -120,5 +121,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html",
-    needs=ECS_INVENTORY,
+    needs=needs(*ECS_INVENTORY),
 )

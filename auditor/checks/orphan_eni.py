@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 from auditor.model import NetworkInterface
 
@@ -92,11 +93,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html",
-    needs=(
-        *ECS_INVENTORY,
-        "ec2:DescribeInstances",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeSubnets",
-        "application-autoscaling:DescribeScalableTargets",
-    ),
+    needs=needs(*ECS_INVENTORY, "ec2_instances", "network_interfaces", "subnets", "scalable_targets"),
 )

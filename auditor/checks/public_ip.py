@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.sg_rules import groups_admit_internet
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 
 ID = "public-ip"
@@ -65,5 +66,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html",
-    needs=(*ECS_INVENTORY, "ec2:DescribeSecurityGroups"),
+    needs=needs(*ECS_INVENTORY, "security_groups"),
 )

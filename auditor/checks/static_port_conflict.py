@@ -33,6 +33,7 @@ from auditor.analysis.placement import (
     static_host_ports,
 )
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 from auditor.model import Service
 
@@ -158,5 +159,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html",
-    needs=ECS_INVENTORY,
+    needs=needs(*ECS_INVENTORY),
 )

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from auditor.analysis.capacity import SubnetCapacity
 from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.config import Config
 from auditor.findings import Finding
 
@@ -98,11 +99,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html",
-    needs=(
-        *ECS_INVENTORY,
-        "ec2:DescribeInstances",
-        "ec2:DescribeSubnets",
-        "ec2:DescribeNetworkInterfaces",
-        "application-autoscaling:DescribeScalableTargets",
-    ),
+    needs=needs(*ECS_INVENTORY, "ec2_instances", "subnets", "network_interfaces", "scalable_targets"),
 )

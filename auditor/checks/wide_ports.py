@@ -26,6 +26,7 @@ from auditor.analysis.context import AnalysisContext
 from auditor.analysis.placement import dynamic_port_services
 from auditor.analysis.sg_rules import classify_source, group_attachments, port_span, source_text
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 from auditor.model import SecurityGroup, SecurityGroupRule, Service
 
@@ -130,13 +131,13 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-bridge.html",
-    needs=(
+    needs=needs(
         *ECS_INVENTORY,
-        "ec2:DescribeInstances",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeSecurityGroups",
-        "ec2:DescribeVpcs",
-        "elasticloadbalancing:DescribeTargetGroups",
-        "elasticloadbalancing:DescribeLoadBalancers",
+        "ec2_instances",
+        "network_interfaces",
+        "security_groups",
+        "vpcs",
+        "target_groups",
+        "load_balancers",
     ),
 )

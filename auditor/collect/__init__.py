@@ -1,260 +1,31 @@
 """Collection: turn an account's API answers into one Snapshot.
 
-Regions run in parallel; inside a region the order follows the data's dependencies (clusters →
-their instances, services and tasks → the task definitions, EC2 instances, types and roles they
-name). Region-wide inventories (ENIs, subnets, VPCs, security groups, route tables, endpoints,
-target groups, load balancers) are asked for once per region. When an API fails, what depends on
-it is recorded as `skipped`; nothing is silently dropped.
+The only package (with `demo/`) that talks to AWS. `specs.py` is the collector table everything
+else derives from; `runner.py` runs it (regions in parallel, each region's calls in dependency
+order); `session.py` holds clients, retries and call accounting; `ratelimits.py` the token
+buckets; one module per AWS service parses its answers. The names below are loaded on first use,
+so that importing `auditor.collect.specs` (as the checks do, for their declared needs) does not
+load boto3.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import botocore.exceptions
+if TYPE_CHECKING:
+    from auditor.collect.runner import collect, collect_region, enabled_regions, identify
+    from auditor.collect.specs import PERMISSIONS
 
-from auditor import __version__
-from auditor.collect import autoscaling, ec2, ecs, elbv2, iam, quotas
-from auditor.collect.session import REGION_WORKERS, ApiFailure, Clients, Progress, Recorder, classify
-from auditor.errors import CollectError
-from auditor.model import Cluster, Coverage, Ec2Instance, InstanceProfile, Quota, Snapshot
-
-MODULES = (ecs, ec2, iam, elbv2, autoscaling, quotas)
-PERMISSIONS: tuple[str, ...] = tuple(
-    sorted({p for m in MODULES for p in m.PERMISSIONS} | {"sts:GetCallerIdentity", "ec2:DescribeRegions"})
-)
-
-T = TypeVar("T")
+__all__ = ["PERMISSIONS", "collect", "collect_region", "enabled_regions", "identify"]
 
 
-@dataclass
-class RegionResult:
-    """What one region gave: lists of model records by Snapshot field name, and the coverage."""
+def __getattr__(name: str) -> Any:
+    if name == "PERMISSIONS":
+        from auditor.collect.specs import PERMISSIONS
 
-    region: str
-    records: dict[str, list[Any]] = field(default_factory=dict)
-    coverage: tuple[Coverage, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
+        return PERMISSIONS
+    if name in __all__:
+        from auditor.collect import runner
 
-    def add(self, name: str, items: Iterable[Any]) -> None:
-        self.records.setdefault(name, []).extend(items)
-
-
-def _attempt(fn: Callable[..., T], *args: Any, default: T) -> T:
-    try:
-        return fn(*args)
-    except ApiFailure:
-        return default
-
-
-# Inventories that depend on nothing but the region: asked for at once, beside the ECS chain.
-REGION_WIDE: tuple[tuple[str, Callable[[Recorder], list[Any]]], ...] = (
-    ("network_interfaces", ec2.collect_network_interfaces),
-    ("subnets", ec2.collect_subnets),
-    ("vpcs", ec2.collect_vpcs),
-    ("security_groups", ec2.collect_security_groups),
-    ("route_tables", ec2.collect_route_tables),
-    ("vpc_endpoints", ec2.collect_vpc_endpoints),
-    ("target_groups", elbv2.collect_target_groups),
-    ("load_balancers", elbv2.collect_load_balancers),
-)
-
-
-def collect_region(
-    clients: Clients,
-    account: str,
-    region: str,
-    cluster_names: Sequence[str] = (),
-    progress: Progress | None = None,
-) -> RegionResult:
-    """Everything the checks need from one region, independent calls in parallel."""
-    rec = Recorder(clients, account, region, progress)
-    out = RegionResult(region=region)
-    try:
-        with ThreadPoolExecutor(max_workers=REGION_WORKERS, thread_name_prefix=f"collect-{region}") as pool:
-            inventories: list[tuple[str, Future[list[Any]]]] = [
-                (name, pool.submit(_attempt, fn, rec, default=[])) for name, fn in REGION_WIDE
-            ]
-            quota_future: Future[Quota | None] = pool.submit(
-                _attempt, quotas.collect_eni_quota, rec, default=None
-            )
-            _collect_ecs(rec, out, cluster_names, pool)
-            _collect_hosts(rec, out)
-            services = out.records.get("services", [])
-            if services:
-                out.add("scalable_targets", _attempt(autoscaling.collect_scalable_targets, rec, default=[]))
-            for name, future in inventories:
-                out.add(name, future.result())
-            quota = quota_future.result()
-    finally:
-        rec.close()
-    if quota is None:
-        service_code, quota_code = quotas.ENI_QUOTA
-        quota = Quota(
-            account=account,
-            region=region,
-            service_code=service_code,
-            quota_code=quota_code,
-            value=quotas.ENI_QUOTA_DEFAULT,
-            source="default",
-        )
-    out.add("quotas", [quota])
-    out.coverage = rec.coverage()
-    return out
-
-
-def _collect_ecs(
-    rec: Recorder, out: RegionResult, cluster_names: Sequence[str], pool: ThreadPoolExecutor
-) -> None:
-    """Clusters, then each cluster's instances, services and tasks in parallel, then the task
-    definitions they reference (each once, in parallel)."""
-    clusters: list[Cluster] = []
-    try:
-        clusters = ecs.collect_clusters(rec, cluster_names)
-    except ApiFailure as exc:
-        for api in (
-            "ListContainerInstances",
-            "DescribeContainerInstances",
-            "ListServices",
-            "DescribeServices",
-            "ListTasks",
-            "DescribeTasks",
-            "DescribeTaskDefinition",
-        ):
-            rec.skip(f"ecs:{api}", f"clusters unknown ({exc.status})")
-    if cluster_names:
-        found = {c.name for c in clusters} | {c.arn for c in clusters}
-        missing = [n for n in cluster_names if n not in found]
-        if missing:
-            out.extra[f"missing_clusters:{rec.region}"] = ",".join(missing)
-    out.add("clusters", clusters)
-    per_cluster = [
-        (
-            pool.submit(_attempt, ecs.collect_container_instances, rec, cluster, default=[]),
-            pool.submit(_attempt, ecs.collect_services, rec, cluster, default=[]),
-            pool.submit(_attempt, ecs.collect_tasks, rec, cluster, default=[]),
-        )
-        for cluster in clusters
-    ]
-    for instances_f, services_f, tasks_f in per_cluster:  # in cluster order: a deterministic snapshot
-        out.add("container_instances", instances_f.result())
-        out.add("services", services_f.result())
-        out.add("tasks", tasks_f.result())
-    services = out.records.get("services", [])
-    tasks = out.records.get("tasks", [])
-    td_arns = {s.task_definition_arn for s in services if s.task_definition_arn}
-    td_arns |= {d.task_definition_arn for s in services for d in s.deployments if d.task_definition_arn}
-    td_arns |= {t.task_definition_arn for t in tasks if t.task_definition_arn}
-    if td_arns:
-        out.add("task_definitions", _attempt(ecs.collect_task_definitions, rec, td_arns, default=[]))
-
-
-def _collect_hosts(rec: Recorder, out: RegionResult) -> None:
-    """The EC2 instances behind container instances, their types and roles, and the trunking
-    setting for each role."""
-    instance_ids = {
-        ci.ec2_instance_id for ci in out.records.get("container_instances", []) if ci.ec2_instance_id
-    }
-    ec2_instances: list[Ec2Instance] = []
-    if instance_ids:
-        try:
-            ec2_instances = ec2.collect_instances(rec, instance_ids)
-        except ApiFailure as exc:
-            rec.skip("ec2:DescribeInstanceTypes", f"EC2 instances unknown ({exc.status})")
-            rec.skip("iam:GetInstanceProfile", f"EC2 instances unknown ({exc.status})")
-    out.add("ec2_instances", ec2_instances)
-    types = {i.instance_type for i in ec2_instances if i.instance_type}
-    if types:
-        out.add("instance_types", _attempt(ec2.collect_instance_types, rec, types, default=[]))
-    profiles = {i.instance_profile_arn for i in ec2_instances if i.instance_profile_arn}
-    instance_profiles: list[InstanceProfile] = []
-    if profiles:
-        instance_profiles = _attempt(iam.collect_instance_profiles, rec, profiles, default=[])
-    out.add("instance_profiles", instance_profiles)
-    roles = {r for p in instance_profiles for r in p.role_arns}
-    out.add("account_settings", _attempt(ecs.collect_account_settings, rec, roles, default=[]))
-
-
-def identify(clients: Clients, region: str) -> str:
-    """The account id behind the credentials; CollectError (exit 3) with what to do if none."""
-    client = clients.get("sts", region)
-    try:
-        return str(client.get_caller_identity()["Account"])
-    except botocore.exceptions.NoCredentialsError:
-        raise CollectError(no_credentials_hint(clients)) from None
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        status, detail = classify(exc)
-        raise CollectError(f"cannot identify the account ({detail}); {credential_sources(clients)}") from None
-
-
-def enabled_regions(clients: Clients, region: str) -> tuple[str, ...]:
-    """Regions enabled for the account (`--all-regions`), from ec2:DescribeRegions."""
-    try:
-        response = clients.get("ec2", region).describe_regions()
-    except botocore.exceptions.NoCredentialsError:
-        raise CollectError(no_credentials_hint(clients)) from None
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        raise CollectError(f"cannot list the account's regions: {classify(exc)[1]}") from None
-    return tuple(sorted(r["RegionName"] for r in response.get("Regions", [])))
-
-
-def credential_sources(clients: Clients) -> str:
-    profile = clients.session.profile_name
-    env = [
-        v
-        for v in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL")
-        if os.environ.get(v)
-    ]
-    looked = f"profile {profile!r}" if profile and profile != "default" else "the default profile"
-    where = f" and {', '.join(env)}" if env else ""
-    endpoint = f" at endpoint {clients.endpoint_url}" if clients.endpoint_url else ""
-    return f"looked at {looked}{where}{endpoint}"
-
-
-def no_credentials_hint(clients: Clients) -> str:
-    return (
-        "no AWS credentials found (" + credential_sources(clients) + "): set AWS_PROFILE or "
-        "pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-    )
-
-
-def collect(
-    clients: Clients,
-    regions: Sequence[str],
-    cluster_names: Sequence[str] = (),
-    now: datetime | None = None,
-    progress: Progress | None = None,
-) -> Snapshot:
-    """A Snapshot of every region, collected in parallel."""
-    if not regions:
-        raise CollectError("no region: pass --region or set AWS_DEFAULT_REGION / a profile region")
-    account = identify(clients, regions[0])
-    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
-        results = list(
-            pool.map(lambda r: collect_region(clients, account, r, cluster_names, progress), regions)
-        )
-    coverage = tuple(c for r in results for c in r.coverage)
-    if coverage and all(c.status != "ok" for c in coverage):
-        first = next(c for c in coverage if c.status != "ok")
-        raise CollectError(f"nothing could be collected: {first.api} in {first.region}: {first.detail}")
-    fields: dict[str, Any] = {}
-    for r in results:
-        for name, items in r.records.items():
-            fields.setdefault(name, []).extend(items)
-    extra = {k: v for r in results for k, v in r.extra.items()}
-    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Snapshot(
-        generated_at=stamp,
-        tool_version=__version__,
-        accounts=(account,),
-        regions=tuple(regions),
-        cluster_filter=tuple(cluster_names),
-        coverage=coverage,
-        extra=extra,
-        **{name: tuple(items) for name, items in fields.items()},
-    )
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

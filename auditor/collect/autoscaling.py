@@ -3,10 +3,14 @@ service's peak). Pages of 50, the API's maximum."""
 
 from __future__ import annotations
 
-from auditor.collect.session import Recorder
+from typing import TYPE_CHECKING
+
 from auditor.model import ScalableTarget
 
-PERMISSIONS = ("application-autoscaling:DescribeScalableTargets",)
+if TYPE_CHECKING:
+    from auditor.collect.session import Recorder
+
+PAGE = 50  # the API's maximum page
 
 
 def collect_scalable_targets(rec: Recorder) -> list[ScalableTarget]:
@@ -15,7 +19,7 @@ def collect_scalable_targets(rec: Recorder) -> list[ScalableTarget]:
         "application-autoscaling",
         "describe_scalable_targets",
         ServiceNamespace="ecs",
-        PaginationConfig={"PageSize": 50},
+        PaginationConfig={"PageSize": PAGE},
     ):
         for t in page.get("ScalableTargets", []):
             if t.get("ScalableDimension") != "ecs:service:DesiredCount":

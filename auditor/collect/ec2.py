@@ -6,10 +6,9 @@ groups, route tables and VPC endpoints. Pages of 1000; instance types asked for 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.collect.ecs import chunks
-from auditor.collect.session import Recorder
 from auditor.model import (
     Ec2Instance,
     InstanceTypeInfo,
@@ -23,18 +22,12 @@ from auditor.model import (
     VpcEndpoint,
 )
 
-PERMISSIONS = (
-    "ec2:DescribeInstances",
-    "ec2:DescribeInstanceTypes",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeVpcEndpoints",
-)
+if TYPE_CHECKING:
+    from auditor.collect.session import Recorder
 
-PAGE = {"PageSize": 1000}
+PAGE_SIZE = 1000  # the describe APIs' maximum page
+INSTANCE_BATCH = 1000  # instance ids per DescribeInstances call
+INSTANCE_TYPE_BATCH = 100  # types per DescribeInstanceTypes call (its maximum)
 _ROUTE_TARGETS = (
     ("GatewayId", "gateway"),
     ("NatGatewayId", "nat-gateway"),
@@ -252,7 +245,7 @@ def parse_vpc_endpoint(raw: dict[str, Any], account: str, region: str) -> VpcEnd
 
 def collect_instances(rec: Recorder, instance_ids: Iterable[str]) -> list[Ec2Instance]:
     result: list[Ec2Instance] = []
-    for batch in chunks(sorted(set(instance_ids)), 1000):
+    for batch in chunks(sorted(set(instance_ids)), INSTANCE_BATCH):
         for page in rec.pages("ec2", "describe_instances", InstanceIds=batch):
             for reservation in page.get("Reservations", []):
                 result.extend(
@@ -263,7 +256,7 @@ def collect_instances(rec: Recorder, instance_ids: Iterable[str]) -> list[Ec2Ins
 
 def collect_instance_types(rec: Recorder, types: Iterable[str]) -> list[InstanceTypeInfo]:
     result: list[InstanceTypeInfo] = []
-    for batch in chunks(sorted(set(types)), 100):
+    for batch in chunks(sorted(set(types)), INSTANCE_TYPE_BATCH):
         response = rec.call("ec2", "describe_instance_types", InstanceTypes=batch)
         result.extend(parse_instance_type(t, rec.region) for t in response.get("InstanceTypes", []))
     return result
@@ -271,7 +264,7 @@ def collect_instance_types(rec: Recorder, types: Iterable[str]) -> list[Instance
 
 def _all(rec: Recorder, operation: str, key: str, parse: Any, **kwargs: Any) -> list[Any]:
     items: list[Any] = []
-    for page in rec.pages("ec2", operation, PaginationConfig=PAGE, **kwargs):
+    for page in rec.pages("ec2", operation, PaginationConfig={"PageSize": PAGE_SIZE}, **kwargs):
         items.extend(parse(raw, rec.account, rec.region) for raw in page.get(key, []))
     return items
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditor.collect.session import ApiFailure, Recorder
+from auditor.errors import ApiFailure
 from auditor.model import (
     AccountSetting,
     Attachment,
@@ -28,20 +28,13 @@ from auditor.model import (
     TaskDefinition,
 )
 
-PERMISSIONS = (
-    "ecs:ListClusters",
-    "ecs:DescribeClusters",
-    "ecs:ListContainerInstances",
-    "ecs:DescribeContainerInstances",
-    "ecs:ListServices",
-    "ecs:DescribeServices",
-    "ecs:ListTasks",
-    "ecs:DescribeTasks",
-    "ecs:DescribeTaskDefinition",
-    "ecs:ListAccountSettings",
-)
+if TYPE_CHECKING:
+    from auditor.collect.session import Recorder
 
 TRUNKING_SETTING = "awsvpcTrunking"
+LIST_PAGE = 100  # the List APIs' maximum page size
+# The Describe APIs' maximum batch per call, by what they describe.
+DESCRIBE_BATCH = {"clusters": 100, "containerInstances": 100, "services": 10, "tasks": 100}
 
 
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:
@@ -230,61 +223,45 @@ def collect_clusters(rec: Recorder, names: Iterable[str] = ()) -> list[Cluster]:
     """The clusters named, or every cluster in the region."""
     wanted = list(names)
     if not wanted:
-        for page in rec.pages("ecs", "list_clusters", PaginationConfig={"PageSize": 100}):
+        for page in rec.pages("ecs", "list_clusters", PaginationConfig={"PageSize": LIST_PAGE}):
             wanted.extend(page.get("clusterArns", []))
     clusters: list[Cluster] = []
-    for batch in chunks(wanted, 100):
+    for batch in chunks(wanted, DESCRIBE_BATCH["clusters"]):
         response = rec.call("ecs", "describe_clusters", clusters=batch)
         clusters.extend(parse_cluster(c, rec.account, rec.region) for c in response.get("clusters", []))
     return [c for c in clusters if c.status != "INACTIVE"]
 
 
-def collect_container_instances(rec: Recorder, cluster: Cluster) -> list[ContainerInstance]:
+def list_then_describe(rec: Recorder, noun: str, batch: int, cluster: Cluster) -> list[dict[str, Any]]:
+    """Every `noun` of a cluster: `List<Noun>` page by page, then `Describe<Noun>` in batches of
+    `batch`, the batches in parallel. `noun` is the API's plural (`services`, `tasks`, …)."""
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in noun)
     arns: list[str] = []
     for page in rec.pages(
-        "ecs", "list_container_instances", cluster=cluster.arn, PaginationConfig={"PageSize": 100}
+        "ecs", f"list_{snake}", cluster=cluster.arn, PaginationConfig={"PageSize": LIST_PAGE}
     ):
-        arns.extend(page.get("containerInstanceArns", []))
+        arns.extend(page.get(f"{noun[:-1]}Arns", []))
     responses = rec.fan_out(
-        lambda batch: rec.call(
-            "ecs", "describe_container_instances", cluster=cluster.arn, containerInstances=batch
-        ),
-        list(chunks(arns, 100)),
+        lambda chunk: rec.call("ecs", f"describe_{snake}", cluster=cluster.arn, **{noun: chunk}),
+        list(chunks(arns, batch)),
     )
-    return [
-        parse_container_instance(ci, cluster.arn, rec.account, rec.region)
-        for response in responses
-        for ci in response.get("containerInstances", [])
-    ]
+    return [raw for response in responses for raw in response.get(noun, [])]
+
+
+def collect_container_instances(rec: Recorder, cluster: Cluster) -> list[ContainerInstance]:
+    raws = list_then_describe(rec, "containerInstances", DESCRIBE_BATCH["containerInstances"], cluster)
+    return [parse_container_instance(ci, cluster.arn, rec.account, rec.region) for ci in raws]
 
 
 def collect_services(rec: Recorder, cluster: Cluster) -> list[Service]:
-    arns: list[str] = []
-    for page in rec.pages("ecs", "list_services", cluster=cluster.arn, PaginationConfig={"PageSize": 100}):
-        arns.extend(page.get("serviceArns", []))
-    responses = rec.fan_out(
-        lambda batch: rec.call("ecs", "describe_services", cluster=cluster.arn, services=batch),
-        list(chunks(arns, 10)),
-    )
-    return [
-        parse_service(s, rec.account, rec.region)
-        for response in responses
-        for s in response.get("services", [])
-    ]
+    raws = list_then_describe(rec, "services", DESCRIBE_BATCH["services"], cluster)
+    return [parse_service(s, rec.account, rec.region) for s in raws]
 
 
 def collect_tasks(rec: Recorder, cluster: Cluster) -> list[Task]:
     """Tasks that are not STOPPED: `desiredStatus` RUNNING (ECS's default list), then described."""
-    arns: list[str] = []
-    for page in rec.pages("ecs", "list_tasks", cluster=cluster.arn, PaginationConfig={"PageSize": 100}):
-        arns.extend(page.get("taskArns", []))
-    responses = rec.fan_out(
-        lambda batch: rec.call("ecs", "describe_tasks", cluster=cluster.arn, tasks=batch),
-        list(chunks(arns, 100)),
-    )
-    tasks = [
-        parse_task(t, rec.account, rec.region) for response in responses for t in response.get("tasks", [])
-    ]
+    raws = list_then_describe(rec, "tasks", DESCRIBE_BATCH["tasks"], cluster)
+    tasks = [parse_task(t, rec.account, rec.region) for t in raws]
     return [t for t in tasks if t.last_status != "STOPPED"]
 
 

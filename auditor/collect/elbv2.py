@@ -3,12 +3,14 @@ No per-target-group health calls: the checks need the shape, not the targets' st
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditor.collect.session import Recorder
 from auditor.model import LoadBalancer, TargetGroup
 
-PERMISSIONS = ("elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeLoadBalancers")
+if TYPE_CHECKING:
+    from auditor.collect.session import Recorder
+
+PAGE = 400  # the describe APIs' maximum page
 
 
 def parse_target_group(raw: dict[str, Any], account: str, region: str) -> TargetGroup:
@@ -39,14 +41,14 @@ def parse_load_balancer(raw: dict[str, Any], account: str, region: str) -> LoadB
 
 def collect_target_groups(rec: Recorder) -> list[TargetGroup]:
     result: list[TargetGroup] = []
-    for page in rec.pages("elbv2", "describe_target_groups", PaginationConfig={"PageSize": 400}):
+    for page in rec.pages("elbv2", "describe_target_groups", PaginationConfig={"PageSize": PAGE}):
         result.extend(parse_target_group(t, rec.account, rec.region) for t in page.get("TargetGroups", []))
     return result
 
 
 def collect_load_balancers(rec: Recorder) -> list[LoadBalancer]:
     result: list[LoadBalancer] = []
-    for page in rec.pages("elbv2", "describe_load_balancers", PaginationConfig={"PageSize": 400}):
+    for page in rec.pages("elbv2", "describe_load_balancers", PaginationConfig={"PageSize": PAGE}):
         result.extend(
             parse_load_balancer(lb, rec.account, rec.region) for lb in page.get("LoadBalancers", [])
         )

@@ -4,11 +4,13 @@ setting is the one that counts for ECS). One GetInstanceProfile per distinct pro
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from auditor.collect.session import ApiFailure, Recorder
+from auditor.errors import ApiFailure
 from auditor.model import InstanceProfile
 
-PERMISSIONS = ("iam:GetInstanceProfile",)
+if TYPE_CHECKING:
+    from auditor.collect.session import Recorder
 
 
 def profile_name(arn: str) -> str:

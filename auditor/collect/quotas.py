@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from auditor.collect.session import Recorder
+from typing import TYPE_CHECKING
+
 from auditor.model import Quota
 
-PERMISSIONS = ("servicequotas:GetServiceQuota",)
+if TYPE_CHECKING:
+    from auditor.collect.session import Recorder
+
 
 ENI_QUOTA = ("vpc", "L-DF5E4CA3")
 ENI_QUOTA_DEFAULT = 5000.0  # AWS's documented default, used (and said) only when the quota is unreadable

@@ -20,7 +20,10 @@ import botocore.config
 import botocore.exceptions
 
 from auditor.collect.ratelimits import Limiter
+from auditor.errors import ApiFailure
 from auditor.model import Coverage
+
+__all__ = ["ApiFailure", "Clients", "Recorder", "classify", "api_name"]
 
 DENIED_CODES = frozenset(
     {
@@ -59,16 +62,6 @@ BATCH_WORKERS = 8
 
 # Told of every answered call: (region, api, calls of that api so far, retries of this call).
 Progress = Callable[[str, str, int, int], None]
-
-
-class ApiFailure(Exception):
-    """A call that did not succeed; already recorded in the coverage."""
-
-    def __init__(self, api: str, status: str, detail: str):
-        super().__init__(f"{api}: {status}: {detail}")
-        self.api = api
-        self.status = status
-        self.detail = detail
 
 
 class Clients:

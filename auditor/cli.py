@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from auditor import __version__
 from auditor.config import Config, check_region, check_severity, load_config, parse_formats, with_overrides
-from auditor.errors import AuditorError, CollectError, ConfigError
+from auditor.errors import AuditorError, ConfigError
 from auditor.findings import SEVERITIES
 from auditor.pipeline import analyse, write_reports
 from auditor.progress import CollectionProgress
@@ -140,11 +140,8 @@ def _finish(result: AuditResult, config: Config, kind: str, quiet: bool) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    import boto3
-    import botocore.exceptions
-
     from auditor.collect import collect, enabled_regions
-    from auditor.collect.session import Clients
+    from auditor.collect.session import Clients, open_session
 
     regions = tuple(check_region(r) for r in _comma_list(args.region))
     config = _config(
@@ -154,13 +151,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         profile=args.profile,
         endpoint_url=args.endpoint_url,
     )
-    try:
-        session = boto3.session.Session(profile_name=config.scan.profile)
-    except botocore.exceptions.ProfileNotFound:
-        raise CollectError(
-            f"AWS profile {config.scan.profile!r} not found in ~/.aws/config or "
-            "~/.aws/credentials: check --profile / AWS_PROFILE"
-        ) from None
+    session = open_session(config.scan.profile)
     clients = Clients(
         session,
         endpoint_url=config.scan.endpoint_url,

@@ -20,10 +20,10 @@ import botocore.config
 import botocore.exceptions
 
 from auditor.collect.ratelimits import Limiter
-from auditor.errors import ApiFailure
+from auditor.errors import ApiFailure, CollectError
 from auditor.model import Coverage
 
-__all__ = ["ApiFailure", "Clients", "Recorder", "classify", "api_name"]
+__all__ = ["ApiFailure", "Clients", "Recorder", "api_name", "classify", "open_session"]
 
 DENIED_CODES = frozenset(
     {
@@ -62,6 +62,17 @@ BATCH_WORKERS = 8
 
 # Told of every answered call: (region, api, calls of that api so far, retries of this call).
 Progress = Callable[[str, str, int, int], None]
+
+
+def open_session(profile: str | None) -> boto3.session.Session:
+    """A boto3 session for the profile (the default chain when None); CollectError if unknown."""
+    try:
+        return boto3.session.Session(profile_name=profile)
+    except botocore.exceptions.ProfileNotFound:
+        raise CollectError(
+            f"AWS profile {profile!r} not found in ~/.aws/config or "
+            "~/.aws/credentials: check --profile / AWS_PROFILE"
+        ) from None
 
 
 class Clients:

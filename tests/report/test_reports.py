@@ -181,3 +181,14 @@ def test_hostile_cluster_name_in_csv_is_neutralised():
     files = render_all(analyse(b.build(), Config()), ("csv",))
     rows = list(csv.DictReader(io.StringIO(files["capacity_instances.csv"])))
     assert rows[0]["cluster"] == "'=cmd|'/C calc'!A0"
+
+
+def test_html_subnet_chart_marks_the_runs_thresholds():
+    from auditor.config import Thresholds
+
+    snapshot = hostile_result().snapshot
+    default = render_all(analyse(snapshot, Config()), ("html",))["report.html"]
+    config = Config(thresholds=Thresholds(subnet_free_high=0.05, subnet_free_medium=0.40))
+    custom = render_all(analyse(snapshot, config), ("html",))["report.html"]
+    assert "dashed: 75 % and 90 % used" in default
+    assert "dashed: 60 % and 95 % used" in custom

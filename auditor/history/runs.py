@@ -1,0 +1,390 @@
+"""Reading earlier runs from a location: a folder of run folders, or an S3 prefix.
+
+A location is anything with two methods (`RunSource`): `list_keys()` — every file under the root,
+relative, '/'-separated — and `read_bytes(key)`. `LocalFolder` is the folder source; the S3 one
+lives with the other S3 code (`auditor.outputs.s3`), so nothing here imports boto3.
+
+A run is a `findings.json` anywhere under the root (its folder's name does not matter: a run's time
+is its `generated_at`). Copies under a `latest/` folder are skipped (they duplicate a run), and so
+are hidden and temporary files. Runs of several accounts may share a root (`<root>/<account>/<ts>/`).
+Each run is read once and boiled down to a few numbers per resource (`Point`s), so memory grows with
+the number of resources × runs, not with the size of the files.
+
+Runs from older tool versions (no `capacity`, no `complete`, no `run_id`) and runs with gaps are
+read for what they hold; every file skipped and every gap is reported (`History.problems`), never
+silently dropped. A figure a run did not collect is absent, never a zero.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from auditor.errors import AuditorError
+from auditor.findings import SEVERITIES
+
+FINDINGS_FILE = "findings.json"
+SCHEMA_PREFIX = "ecs-net-audit/findings/"
+MAX_FINDINGS_BYTES = 256 * 1024 * 1024  # a findings.json larger than this is skipped (and reported)
+MAX_ABS_VALUE = 1e12  # a capacity figure beyond this is nonsense, skipped like a non-number
+
+# The metrics one run contributes (CONTRACT.md, "Output locations and history").
+FINDINGS_METRIC = {s: f"findings_{s}" for s in SEVERITIES}  # resource_id: the region
+CLUSTER_MIN_HEADROOM = "cluster_min_eni_headroom"  # resource_id: the cluster name
+CLUSTER_FREE_SLOTS = "cluster_free_eni_slots"  # free awsvpc slots summed over the cluster's instances
+INSTANCE_HEADROOM = "instance_eni_headroom"  # resource_id: the instance id
+SUBNET_AVAILABLE = "subnet_available"  # resource_id: subnet-…
+SUBNET_PROJECTED_FREE = "subnet_projected_free"  # resource_id: subnet-…
+ENIS_IN_USE = "enis_in_use"  # resource_id: the region
+ENI_QUOTA = "eni_quota"  # resource_id: the region
+ENI_QUOTA_FREE = "eni_quota_free"  # quota − ENIs in use; resource_id: the region
+# Figures where zero means "ran out": these get a forecast.
+CAPACITY_METRICS = (
+    SUBNET_AVAILABLE,
+    SUBNET_PROJECTED_FREE,
+    CLUSTER_MIN_HEADROOM,
+    CLUSTER_FREE_SLOTS,
+    INSTANCE_HEADROOM,
+    ENI_QUOTA_FREE,
+)
+
+
+class HistoryError(AuditorError):
+    """A history location cannot be read at all (exit 2)."""
+
+
+class RunSource(Protocol):
+    """Where runs are read from: a folder, an S3 prefix, or anything with these two methods."""
+
+    def list_keys(self) -> list[str]:
+        """Every file under the root: relative, '/'-separated."""
+        ...
+
+    def read_bytes(self, key: str) -> bytes:
+        """One file's content, by a key from `list_keys()`."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalFolder:
+    """A local folder as a `RunSource`. `max_depth` bounds the walk (a run folder sits at most two
+    levels down: `<root>/<run>/` or `<root>/<account>/<run>/`), so pointing it at a large tree stays
+    cheap."""
+
+    root: Path
+    max_depth: int = 4
+
+    def list_keys(self) -> list[str]:
+        if not self.root.is_dir():
+            raise HistoryError(f"{self.root} is not a folder")
+        keys: list[str] = []
+        base = len(self.root.parts)
+        for folder, dirs, files in os.walk(self.root):
+            depth = len(Path(folder).parts) - base
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth + 1 < self.max_depth else []
+            rel = Path(folder).relative_to(self.root).as_posix()
+            prefix = "" if rel == "." else rel + "/"
+            keys.extend(prefix + f for f in sorted(files) if not f.startswith("."))
+        return keys
+
+    def read_bytes(self, key: str) -> bytes:
+        path = self.root.joinpath(*key.split("/"))
+        if path.stat().st_size > MAX_FINDINGS_BYTES:
+            raise ValueError(f"larger than {MAX_FINDINGS_BYTES // (1024 * 1024)} MB")
+        return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class Point:
+    """One figure of one run: (account, region, metric, resource_id) = value."""
+
+    account: str
+    region: str
+    metric: str
+    resource_id: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Run:
+    """One earlier run, boiled down to what a trend needs."""
+
+    key: str  # its findings.json, relative to the location
+    generated_at: str  # as the file says it
+    when: datetime  # the same, parsed (UTC)
+    run_id: str | None
+    accounts: tuple[str, ...]
+    regions: tuple[str, ...]
+    tool_version: str
+    complete: bool | None  # None: written by a version that did not say
+    gaps: tuple[str, ...]  # coverage rows that are not ok: "account region api status"
+    has_capacity: bool  # False for versions that wrote no capacity tables
+    points: tuple[Point, ...] = field(repr=False)
+
+    @property
+    def folder(self) -> str:
+        return self.key.rpartition("/")[0] or "."
+
+
+@dataclass(frozen=True)
+class History:
+    """Every run read from a location, oldest first, and what could not be read or is missing."""
+
+    location: str
+    runs: tuple[Run, ...]
+    problems: tuple[str, ...]
+
+    def accounts(self) -> list[str]:
+        return sorted({a for r in self.runs for a in r.accounts})
+
+
+def is_run_key(key: str) -> bool:
+    """A findings.json that is a run of its own (not a `latest/` copy, not hidden)."""
+    parts = key.split("/")
+    return (
+        parts[-1] == FINDINGS_FILE
+        and "latest" not in parts[:-1]
+        and not any(p.startswith(".") for p in parts)
+    )
+
+
+def parse_time(value: Any) -> datetime:
+    """An ISO 8601 timestamp as written in findings.json (`2026-11-25T10:00:00Z`), in UTC."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("no generated_at")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
+        return None
+    return float(value)
+
+
+def _text(value: Any) -> str:
+    return sys.intern(value) if isinstance(value, str) else ""
+
+
+def _rows(doc: dict[str, Any], *path: str) -> list[dict[str, Any]]:
+    node: Any = doc
+    for step in path:
+        node = node.get(step) if isinstance(node, dict) else None
+    return [r for r in node if isinstance(r, dict)] if isinstance(node, list) else []
+
+
+def points_of(doc: dict[str, Any]) -> list[Point]:
+    """The figures one findings.json contributes to a trend (see the metric names above)."""
+    scope = doc.get("scope") if isinstance(doc.get("scope"), dict) else {}
+    accounts = [a for a in (scope or {}).get("accounts") or [] if isinstance(a, str)]
+    regions = [r for r in (scope or {}).get("regions") or [] if isinstance(r, str)]
+    findings = _rows(doc, "findings")
+    counts: dict[tuple[str, str, str], int] = {}
+    for f in findings:
+        key = (_text(f.get("account")), _text(f.get("region")), _text(f.get("severity")))
+        counts[key] = counts.get(key, 0) + 1
+    pairs = {(a, r) for a in accounts for r in regions} | {(a, r) for a, r, _ in counts if a and r}
+    points = [
+        Point(a, r, FINDINGS_METRIC[s], r, float(counts.get((a, r, s), 0)))
+        for a, r in sorted(pairs)
+        for s in SEVERITIES
+    ]
+    cluster_min: dict[tuple[str, str, str], float] = {}
+    cluster_free: dict[tuple[str, str, str], float] = {}
+    for row in _rows(doc, "capacity", "container_instances"):
+        headroom = _number(row.get("headroom"))
+        account, region, cluster = (
+            _text(row.get("account")),
+            _text(row.get("region")),
+            _text(row.get("cluster")),
+        )
+        resource = _text(row.get("instance_id")) or _text(row.get("container_instance_arn"))
+        if headroom is None or not resource:
+            continue
+        points.append(Point(account, region, INSTANCE_HEADROOM, resource, headroom))
+        key = (account, region, cluster)
+        cluster_min[key] = min(headroom, cluster_min.get(key, headroom))
+        cluster_free[key] = cluster_free.get(key, 0.0) + max(0.0, headroom)
+    points.extend(Point(a, r, CLUSTER_MIN_HEADROOM, c, v) for (a, r, c), v in cluster_min.items())
+    points.extend(Point(a, r, CLUSTER_FREE_SLOTS, c, v) for (a, r, c), v in cluster_free.items())
+    for row in _rows(doc, "capacity", "subnets"):
+        account, region, subnet = (
+            _text(row.get("account")),
+            _text(row.get("region")),
+            _text(row.get("subnet_id")),
+        )
+        if row.get("usable") is None or not subnet:
+            continue  # IPv6-only: no IPv4 pool to run out of
+        for metric, column in ((SUBNET_AVAILABLE, "available"), (SUBNET_PROJECTED_FREE, "projected_free")):
+            value = _number(row.get(column))
+            if value is not None:
+                points.append(Point(account, region, metric, subnet, value))
+    points.extend(_eni_quota_points(doc, findings))
+    return points
+
+
+def _eni_quota_points(doc: dict[str, Any], findings: list[dict[str, Any]]) -> list[Point]:
+    """ENIs against the regional quota: from `capacity.regions` (written since the trend work),
+    else from an `eni-quota` finding's evidence (older runs carry it only above the threshold)."""
+    usage: dict[tuple[str, str], tuple[float, float]] = {}
+    for f in findings:
+        detail = f.get("detail") if isinstance(f.get("detail"), dict) else {}
+        if f.get("check") == "eni-quota" and detail:
+            in_use, quota = _number(detail.get("enis_in_use")), _number(detail.get("quota"))
+            if in_use is not None and quota is not None:
+                usage[(_text(f.get("account")), _text(f.get("region")))] = (in_use, quota)
+    for row in _rows(doc, "capacity", "regions"):
+        in_use, quota = _number(row.get("enis_in_use")), _number(row.get("eni_quota"))
+        if in_use is not None and quota is not None:
+            usage[(_text(row.get("account")), _text(row.get("region")))] = (in_use, quota)
+    points = []
+    for (account, region), (in_use, quota) in sorted(usage.items()):
+        points.append(Point(account, region, ENIS_IN_USE, region, in_use))
+        points.append(Point(account, region, ENI_QUOTA, region, quota))
+        points.append(Point(account, region, ENI_QUOTA_FREE, region, quota - in_use))
+    return points
+
+
+def parse_run(key: str, raw: bytes) -> Run:
+    """One findings.json, checked and boiled down; ValueError says why it cannot be used."""
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not JSON ({exc.__class__.__name__})") from None
+    return run_from_document(key, doc)
+
+
+def run_from_document(key: str, doc: Any) -> Run:
+    """A findings document (already parsed), checked and boiled down."""
+    if not isinstance(doc, dict):
+        raise ValueError("not a findings document")
+    schema = doc.get("schema")
+    if schema is not None and not (isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX)):
+        raise ValueError(f"schema {str(schema)[:60]!r} is not a findings document")
+    try:
+        when = parse_time(doc.get("generated_at"))
+    except ValueError:
+        raise ValueError("no readable generated_at") from None
+    scope = doc.get("scope") if isinstance(doc.get("scope"), dict) else {}
+    tool = doc.get("tool") if isinstance(doc.get("tool"), dict) else {}
+    coverage = _rows(doc, "coverage")
+    gaps = tuple(
+        f"{_text(c.get('account'))} {_text(c.get('region'))} {_text(c.get('api'))} {_text(c.get('status'))}"
+        for c in coverage
+        if c.get("status") != "ok"
+    )
+    complete = doc.get("complete")
+    run_id = doc.get("run_id")
+    return Run(
+        key=key,
+        generated_at=str(doc["generated_at"]),
+        when=when,
+        run_id=run_id if isinstance(run_id, str) else None,
+        accounts=tuple(a for a in (scope or {}).get("accounts") or [] if isinstance(a, str)),
+        regions=tuple(r for r in (scope or {}).get("regions") or [] if isinstance(r, str)),
+        tool_version=_text((tool or {}).get("version")) or "unknown",
+        complete=complete if isinstance(complete, bool) else (not gaps if coverage else None),
+        gaps=gaps,
+        has_capacity=isinstance(doc.get("capacity"), dict),
+        points=tuple(points_of(doc)),
+    )
+
+
+def iter_runs(source: RunSource) -> Iterator[tuple[str, Run | str]]:
+    """(key, Run) for each readable run under the source, (key, reason) for each that is not."""
+    for key in sorted(k for k in source.list_keys() if is_run_key(k)):
+        try:
+            yield key, parse_run(key, source.read_bytes(key))
+        except (OSError, ValueError) as exc:
+            yield key, str(exc) or exc.__class__.__name__
+
+
+def read_history(
+    source: RunSource,
+    location: str = "",
+    extra: tuple[Run, ...] = (),
+    keep: Callable[[Run], bool] | None = None,
+) -> History:
+    """Every run under `source` (plus `extra`, e.g. the run being written; only those `keep` says
+    yes to), oldest first, with the problems found: unreadable files, duplicates, runs with gaps,
+    runs from older versions, and nights without a run."""
+    runs: list[Run] = list(extra)
+    problems: list[str] = []
+    for key, outcome in iter_runs(source):
+        if isinstance(outcome, str):
+            problems.append(f"skipped {key}: {outcome}")
+        elif keep is None or keep(outcome):
+            runs.append(outcome)
+    runs.sort(key=lambda r: (r.when, r.key))
+    unique: list[Run] = []
+    seen: dict[tuple[str, tuple[str, ...]], Run] = {}
+    for run in runs:
+        ident = (run.run_id or run.generated_at, run.accounts)
+        if ident in seen:
+            problems.append(f"skipped {run.key}: the same run as {seen[ident].key}")
+            continue
+        seen[ident] = run
+        unique.append(run)
+    problems.extend(_run_notes(unique))
+    return History(location=location, runs=tuple(unique), problems=tuple(problems))
+
+
+def _run_notes(runs: list[Run]) -> list[str]:
+    notes = []
+    for run in runs:
+        if not run.has_capacity:
+            notes.append(
+                f"{run.folder} ({run.generated_at}, tool {run.tool_version}): no capacity tables; "
+                "only finding counts are used"
+            )
+        if run.gaps:
+            shown = "; ".join(run.gaps[:3]) + (f"; and {len(run.gaps) - 3} more" if len(run.gaps) > 3 else "")
+            notes.append(
+                f"{run.folder} ({run.generated_at}): incomplete, {len(run.gaps)} coverage rows not ok "
+                f"({shown}); figures it could not collect are missing from the trend, not zero"
+            )
+    notes.extend(_time_gaps(runs))
+    return notes
+
+
+def _time_gaps(runs: list[Run]) -> list[str]:
+    """Per account: stretches with no run longer than three times the usual interval."""
+    notes = []
+    for account in sorted({a for r in runs for a in r.accounts}):
+        times = sorted({r.when for r in runs if account in r.accounts})
+        if len(times) < 3:
+            continue
+        steps = sorted((b - a).total_seconds() for a, b in zip(times, times[1:], strict=False))
+        usual = steps[len(steps) // 2]
+        for a, b in zip(times, times[1:], strict=False):
+            if usual > 0 and (b - a).total_seconds() > 3 * usual:
+                notes.append(
+                    f"account {account}: no run between {a:%Y-%m-%d %H:%M} and {b:%Y-%m-%d %H:%M} UTC "
+                    f"({(b - a).total_seconds() / 86400:.1f} days; usually {usual / 86400:.1f})"
+                )
+    return notes
+
+
+def open_location(location: str) -> RunSource:
+    """The source for a command-line LOCATION: `s3://BUCKET/PREFIX` or a local folder."""
+    if location.startswith("s3://"):
+        try:
+            from auditor.outputs.s3 import S3Location  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise HistoryError(
+                "reading runs from S3 needs auditor.outputs.s3 (not in this version)"
+            ) from None
+        return S3Location.parse(location)  # type: ignore[no-any-return,unused-ignore]
+    path = Path(location)
+    if not path.is_dir():
+        raise HistoryError(f"{location}: no such folder")
+    return LocalFolder(path)

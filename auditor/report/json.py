@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from auditor import __version__
@@ -41,9 +42,36 @@ def findings_document(result: AuditResult) -> dict[str, Any]:
         "capacity": {
             "container_instances": [r.to_dict() for r in result.instances],
             "subnets": [r.to_dict() for r in result.subnets],
+            "regions": region_rows(result),  # an extension: ENIs against the quota, for trends
         },
         **baseline_section(result),
     }
+
+
+def region_rows(result: AuditResult) -> list[dict[str, Any]]:
+    """Per account and region with an ENI quota: ENIs in use against it (`enis_in_use` null when
+    the ENIs could not be listed), so a trend sees the figure every night, not only above 80 %."""
+    snapshot = result.snapshot
+    failed = {
+        (c.account, c.region)
+        for c in snapshot.coverage
+        if c.api == "ec2:DescribeNetworkInterfaces" and c.status != "ok"
+    }
+    counts = Counter((e.account, e.region) for e in snapshot.network_interfaces)
+    rows = []
+    for q in snapshot.quotas:
+        in_use = None if (q.account, q.region) in failed else counts[(q.account, q.region)]
+        rows.append(
+            {
+                "account": q.account,
+                "region": q.region,
+                "enis_in_use": in_use,
+                "eni_quota": q.value,
+                "quota_source": q.source,
+                "utilization": round(in_use / q.value, 3) if in_use is not None and q.value else None,
+            }
+        )
+    return rows
 
 
 def with_change(finding: dict[str, Any], result: AuditResult) -> dict[str, Any]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -71,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="audit the built-in sample account (no credentials, no network)")
     _add_output_options(demo)
+    demo.add_argument(
+        "--history",
+        type=int,
+        metavar="N",
+        help="write N simulated nightly runs (a subnet filling up) under --out, then their trend",
+    )
     demo.add_argument("--quiet", action="store_true", help="print nothing but errors")
     demo.set_defaults(func=cmd_demo, config=None)
 
@@ -80,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_output_options(report)
     report.set_defaults(func=cmd_report)
+
+    trend = sub.add_parser("trend", help="trends and forecasts over the runs under a folder or S3 prefix")
+    trend.add_argument("location", metavar="LOCATION", help="a folder of run folders, or s3://BUCKET/PREFIX")
+    trend.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under ./reports/)")
+    trend.add_argument("--format", metavar="LIST", help="comma list of html,csv,json (default: all three)")
+    trend.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    trend.set_defaults(func=cmd_trend)
 
     policy = sub.add_parser("policy", help="print the least-privilege IAM policy that scan needs")
     policy.set_defaults(func=cmd_policy)
@@ -112,9 +127,23 @@ def _out_dir(config: Config, kind: str, generated_at: str) -> Path:
     return candidate
 
 
+def _write_run(result: AuditResult, out: Path, formats: tuple[str, ...]) -> list[Path]:
+    """The run's files; with earlier runs beside `out`, forecasts in its findings and trend.html."""
+    from auditor.fileio import write_atomic
+    from auditor.history.live import attach_history
+
+    result, extra = attach_history(result, out) if "html" in formats or "json" in formats else (result, {})
+    paths = write_reports(result, out, formats)
+    for name, content in extra.items():
+        if "html" in formats:
+            write_atomic(out / name, content)
+            paths.append(out / name)
+    return paths
+
+
 def _finish(result: AuditResult, config: Config, kind: str, quiet: bool) -> int:
     out = _out_dir(config, kind, result.snapshot.generated_at)
-    paths = write_reports(result, out, config.output.formats)
+    paths = _write_run(result, out, config.output.formats)
     if not quiet:
         summary = ", ".join(f"{n} {s}" for s, n in result.severity_counts.items())
         gaps = result.coverage_gaps
@@ -179,8 +208,87 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     config = _config(args)
     previous = _previous(args)
+    if args.history is not None:
+        return _demo_history(args, config)
     snapshot = demo_snapshot()
     return _finish(analyse(snapshot, config, previous), config, "demo", args.quiet)
+
+
+def _demo_history(args: argparse.Namespace, config: Config) -> int:
+    from auditor.demo.history import MAX_NIGHTS, demo_history
+
+    if not 2 <= args.history <= MAX_NIGHTS:
+        raise ConfigError(f"--history takes 2 to {MAX_NIGHTS} nights, not {args.history}")
+    if args.baseline:
+        raise ConfigError("--history builds its own runs: it does not take --baseline")
+    root = _out_dir(config, "demo-history", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    _check_out(root)
+    last, paths = demo_history(args.history, root, config, _write_run)
+    if not args.quiet:
+        print(f"wrote {args.history} nightly runs of the demo account under {root}")
+        for path in paths:
+            print(f"wrote {path}")
+    fail_on = config.output.fail_on
+    return 1 if fail_on and last.worst_at_or_above(fail_on) else 0
+
+
+def _check_out(out: Path) -> None:
+    """An output folder that cannot be written is found before any work (exit 2)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: exists and is not a folder")
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise ConfigError(f"--out {out}: not writable")
+
+
+def cmd_trend(args: argparse.Namespace) -> int:
+    from auditor.fileio import write_atomic
+    from auditor.history.render import FORMATS, render_trend
+    from auditor.history.runs import HistoryError, open_location, read_history
+    from auditor.history.trend import analyse_history
+
+    formats = _trend_formats(args.format, FORMATS)
+    out = (
+        Path(args.out)
+        if args.out
+        else _out_dir(Config(), "trend", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    )
+    _check_out(out)
+    history = read_history(open_location(args.location), args.location)
+    if not history.runs:
+        raise HistoryError(
+            f"{args.location}: no run found (no readable findings.json under it"
+            + (f"; {len(history.problems)} skipped" if history.problems else "")
+            + ")"
+        )
+    trend = analyse_history(history)
+    files = render_trend(trend, formats)
+    for name, content in files.items():
+        write_atomic(out / name, content)
+    if not args.quiet:
+        series = trend.series
+        falling = series[series["status"].isin(["running-out", "out"])] if not series.empty else series
+        print(f"{len(history.runs)} runs, {len(series)} series; {len(falling)} running out or out")
+        for row in falling.head(5).to_dict(orient="records"):
+            where = f"({row['account']} {row['region']})"
+            print(f"  {row['runs_out_at']}  {row['metric']}  {row['resource_id']}  {where}")
+        if history.problems:
+            print(f"{len(history.problems)} notes on the runs read (see trend.html / trend.json)")
+        for name in files:
+            print(f"wrote {out / name}")
+    return 0
+
+
+def _trend_formats(value: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return allowed
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in items if v not in allowed]
+    if not items or unknown:
+        raise ConfigError(f"trend --format takes a comma list of {', '.join(allowed)}")
+    return tuple(dict.fromkeys(items))
 
 
 def cmd_report(args: argparse.Namespace) -> int:

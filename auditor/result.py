@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
 from auditor.baseline import Baseline
 from auditor.config import Config
 from auditor.findings import SEVERITIES, Finding, severity_rank
 from auditor.model import Coverage, Snapshot
+
+if TYPE_CHECKING:
+    from auditor.history.live import RunHistory
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class AuditResult:
     subnets: tuple[SubnetCapacity, ...]
     config: Config = Config()  # the run's configuration: thresholds the reports draw with
     baseline: Baseline | None = None  # the comparison with a previous run, when one was given
+    history: RunHistory | None = None  # earlier runs beside this one: forecasts, a link to the trend
 
     def worst_at_or_above(self, severity: str) -> bool:
         threshold = severity_rank(severity)

@@ -127,6 +127,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "clusters": sorted({c.name for c in snapshot.clusters}),
         "total": len(result.findings),
         "baseline": result.baseline,
+        "history": result.history,
         "new_findings": [
             f for f in result.findings if result.baseline and result.baseline.changes.get(f.id) == "new"
         ][:100],

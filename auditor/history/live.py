@@ -1,0 +1,144 @@
+"""The run being written, seen against the runs before it.
+
+A run's earlier runs are the other run folders beside its own (`--out reports/scan-…` sits beside
+the other `reports/*` runs; `<root>/<timestamp>/` beside the other timestamps) that audited one of
+the same accounts. When there is at least one, the run gets `trend.html` beside its `report.html`
+(the report links to it), and a finding whose resource is falling towards zero at the current rate
+says so: "subnet-… will run out in about N days at the current rate" (`detail.forecast`, with
+`runs_out_at` and `runs_out_in_days`), also appended to its title.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditor.findings import Finding
+from auditor.history.render import days_text, trend_html
+from auditor.history.runs import (
+    CLUSTER_FREE_SLOTS,
+    CLUSTER_MIN_HEADROOM,
+    ENI_QUOTA_FREE,
+    INSTANCE_HEADROOM,
+    SUBNET_AVAILABLE,
+    SUBNET_PROJECTED_FREE,
+    HistoryError,
+    LocalFolder,
+    Run,
+    read_history,
+    run_from_document,
+)
+from auditor.history.trend import Trend, analyse_history
+
+if TYPE_CHECKING:
+    from auditor.result import AuditResult
+
+TREND_FILE = "trend.html"
+SOONEST = 5  # series the report lists under its link to the trend
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    """What a per-run report shows of its history: a link and the few soonest to run out."""
+
+    runs: int
+    first: str
+    link: str
+    soonest: tuple[dict[str, Any], ...]
+    trend: Trend = field(repr=False, compare=False)
+
+
+def _what(metric: str, resource_id: str) -> str | None:
+    return {
+        SUBNET_AVAILABLE: f"{resource_id} will run out",
+        SUBNET_PROJECTED_FREE: f"{resource_id} will run out at its deployment peak",
+        INSTANCE_HEADROOM: f"{resource_id} will run out of awsvpc ENI slots",
+        CLUSTER_MIN_HEADROOM: f"the fullest instance of cluster {resource_id} will run out of ENI slots",
+        CLUSTER_FREE_SLOTS: f"cluster {resource_id} will run out of awsvpc ENI slots",
+        ENI_QUOTA_FREE: f"{resource_id} will reach its ENI quota",
+    }.get(metric)
+
+
+def sentence(series: dict[str, Any]) -> str:
+    """'subnet-… will run out in about N days at the current rate (on YYYY-MM-DD, …)'."""
+    what = _what(str(series["metric"]), str(series["resource_id"])) or str(series["resource_id"])
+    if series["status"] == "out":
+        past = what.replace("will run out", "ran out").replace("will reach", "reached")
+        return f"{past} on {series['runs_out_at']}"
+    slope = -float(series["slope_per_day"] or 0)
+    return (
+        f"{what} in {days_text(float(series['days_left']))} at the current rate "
+        f"(on {series['runs_out_at']}; {slope:g} a day over the last {series['fit_runs']} runs)"
+    )
+
+
+def _candidates(f: Finding) -> list[tuple[str, str]]:
+    """The series that forecast a finding's resource, the most telling first."""
+    if f.check == "subnet-ip-exhaustion":
+        return [(SUBNET_AVAILABLE, f.resource_id), (SUBNET_PROJECTED_FREE, f.resource_id)]
+    if f.check == "eni-headroom" and f.resource_type == "container-instance":
+        return [(INSTANCE_HEADROOM, f.resource_id)]
+    if f.check == "eni-headroom" and f.cluster:
+        return [(CLUSTER_FREE_SLOTS, f.cluster)]
+    if f.check == "eni-quota":
+        return [(ENI_QUOTA_FREE, f.resource_id)]
+    return []
+
+
+def with_forecast(f: Finding, trend: Trend) -> Finding:
+    """The finding, with the forecast of its resource where one exists."""
+    for metric, resource_id in _candidates(f):
+        series = trend.forecast_for(f.account, f.region, metric, resource_id)
+        if series is None or series["status"] != "running-out":
+            continue  # a figure already at zero: the finding says so itself
+        text = sentence(series)
+        detail = {
+            **f.detail,
+            "forecast": text,
+            "runs_out_at": series["runs_out_at"],
+            "runs_out_in_days": series["days_left"],
+            "forecast_fit_r2": series["fit_r2"],
+        }
+        return replace(f, detail=detail, title=f"{f.title} — {text}")
+    return f
+
+
+def attach_history(result: AuditResult, out_dir: Path) -> tuple[AuditResult, dict[str, str]]:
+    """The result with forecasts and a `RunHistory` when earlier runs sit beside `out_dir`, and the
+    extra file to write (`trend.html`); the result unchanged and no file when there is none."""
+    from auditor.report.json import findings_document
+
+    out_dir = out_dir.resolve()
+    root = out_dir.parent
+    if not root.is_dir():
+        return result, {}
+    document = json.loads(json.dumps(findings_document(result)))
+    current: Run = run_from_document(f"{out_dir.name}/findings.json", document)
+    accounts = set(current.accounts)
+
+    def earlier(run: Run) -> bool:
+        top = run.key.split("/", 1)[0]
+        return top != out_dir.name and bool(accounts & set(run.accounts)) and run.when <= current.when
+
+    try:
+        history = read_history(LocalFolder(root, max_depth=3), str(root), (current,), keep=earlier)
+    except (OSError, HistoryError):
+        return result, {}
+    if len(history.runs) < 2:
+        return result, {}
+    trend = analyse_history(history)
+    findings = tuple(with_forecast(f, trend) for f in result.findings)
+    series = trend.series
+    soonest = series[(series["status"] == "running-out") & (series["metric"] != INSTANCE_HEADROOM)]
+    note = RunHistory(
+        runs=len(history.runs),
+        first=history.runs[0].generated_at,
+        link=TREND_FILE,
+        soonest=tuple(
+            {**row, "text": sentence(row)} for row in soonest.head(SOONEST).to_dict(orient="records")
+        ),
+        trend=trend,
+    )
+    return replace(result, findings=findings, history=note), {TREND_FILE: trend_html(trend)}

@@ -29,7 +29,7 @@ from auditor.history.runs import (
     SUBNET_AVAILABLE,
     SUBNET_PROJECTED_FREE,
 )
-from auditor.history.trend import MIN_RUNS, MIN_TAU, SERIES_COLUMNS, WINDOW_RUNS, Trend, _native
+from auditor.history.trend import MIN_RUNS, MIN_TAU, ROW_COLUMNS, SERIES_COLUMNS, WINDOW_RUNS, Trend, _native
 
 SCHEMA = "ecs-net-audit/trend/v1"
 FORMATS = ("html", "csv", "json")
@@ -48,6 +48,16 @@ _ENV = jinja2.Environment(
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _native(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _row_records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The long table as JSON objects; built column-wise, as a year of runs has 10⁵–10⁶ rows."""
+    columns = [rows[c].tolist() for c in ROW_COLUMNS]
+    values = columns[ROW_COLUMNS.index("value")]
+    columns[ROW_COLUMNS.index("value")] = [int(v) if float(v).is_integer() else v for v in values]
+    out = columns[ROW_COLUMNS.index("runs_out_at")]
+    columns[ROW_COLUMNS.index("runs_out_at")] = [v if isinstance(v, str) else None for v in out]
+    return [dict(zip(ROW_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def trend_json(trend: Trend) -> str:
@@ -72,7 +82,7 @@ def trend_json(trend: Trend) -> str:
             for r in history.runs
         ],
         "problems": list(history.problems),
-        "rows": _records(trend.rows()),
+        "rows": _row_records(trend.rows()),
         "series": _records(trend.series),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -83,9 +93,9 @@ def trend_csv(trend: Trend) -> str:
 
     rows = trend.rows()
     for column in ("account", "region", "metric", "resource_id"):
-        rows[column] = rows[column].map(neutralise)
-    values = rows["value"].map(lambda v: int(v) if float(v).is_integer() else v).astype(object)
-    rows = rows.assign(value=values)
+        rows[column] = rows[column].map({v: neutralise(v) for v in rows[column].unique()})
+    values = rows["value"].tolist()
+    rows = rows.assign(value=pd.Series([int(v) if v.is_integer() else v for v in values], dtype=object))
     return str(rows.to_csv(index=False, lineterminator="\n"))
 
 

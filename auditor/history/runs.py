@@ -21,6 +21,7 @@ import json
 import math
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -188,13 +189,11 @@ def points_of(doc: dict[str, Any]) -> list[Point]:
     accounts = [a for a in (scope or {}).get("accounts") or [] if isinstance(a, str)]
     regions = [r for r in (scope or {}).get("regions") or [] if isinstance(r, str)]
     findings = _rows(doc, "findings")
-    counts: dict[tuple[str, str, str], int] = {}
-    for f in findings:
-        key = (_text(f.get("account")), _text(f.get("region")), _text(f.get("severity")))
-        counts[key] = counts.get(key, 0) + 1
-    pairs = {(a, r) for a in accounts for r in regions} | {(a, r) for a, r, _ in counts if a and r}
+    counts = Counter((f.get("account"), f.get("region"), f.get("severity")) for f in findings)
+    pairs = {(a, r) for a in accounts for r in regions}
+    pairs |= {(a, r) for a, r, _ in counts if isinstance(a, str) and isinstance(r, str) and a and r}
     points = [
-        Point(a, r, FINDINGS_METRIC[s], r, float(counts.get((a, r, s), 0)))
+        Point(_text(a), _text(r), FINDINGS_METRIC[s], _text(r), float(counts.get((a, r, s), 0)))
         for a, r in sorted(pairs)
         for s in SEVERITIES
     ]
@@ -237,8 +236,10 @@ def _eni_quota_points(doc: dict[str, Any], findings: list[dict[str, Any]]) -> li
     else from an `eni-quota` finding's evidence (older runs carry it only above the threshold)."""
     usage: dict[tuple[str, str], tuple[float, float]] = {}
     for f in findings:
-        detail = f.get("detail") if isinstance(f.get("detail"), dict) else {}
-        if f.get("check") == "eni-quota" and detail:
+        if f.get("check") != "eni-quota":
+            continue
+        detail = f.get("detail")
+        if isinstance(detail, dict):
             in_use, quota = _number(detail.get("enis_in_use")), _number(detail.get("quota"))
             if in_use is not None and quota is not None:
                 usage[(_text(f.get("account")), _text(f.get("region")))] = (in_use, quota)

@@ -11,12 +11,13 @@ says so: "subnet-… will run out in about N days at the current rate" (`detail.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.errors import AuditorError
 from auditor.findings import Finding
-from auditor.history.render import days_text, trend_html
 from auditor.history.runs import (
     CLUSTER_FREE_SLOTS,
     CLUSTER_MIN_HEADROOM,
@@ -24,15 +25,15 @@ from auditor.history.runs import (
     INSTANCE_HEADROOM,
     SUBNET_AVAILABLE,
     SUBNET_PROJECTED_FREE,
-    HistoryError,
     LocalFolder,
     Run,
+    RunSource,
     read_history,
     run_from_document,
 )
-from auditor.history.trend import Trend, analyse_history
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported only when a run has history (cold starts stay light)
+    from auditor.history.trend import Trend
     from auditor.result import AuditResult
 
 TREND_FILE = "trend.html"
@@ -48,6 +49,14 @@ class RunHistory:
     link: str
     soonest: tuple[dict[str, Any], ...]
     trend: Trend = field(repr=False, compare=False)
+
+
+def days_text(days: float) -> str:
+    """'about N days' for a finding's sentence."""
+    if days < 1:
+        return "less than a day"
+    n = math.floor(days + 0.5)
+    return f"about {n} day{'s' if n != 1 else ''}"
 
 
 def _what(metric: str, resource_id: str) -> str | None:
@@ -106,28 +115,39 @@ def with_forecast(f: Finding, trend: Trend) -> Finding:
 
 
 def attach_history(result: AuditResult, out_dir: Path) -> tuple[AuditResult, dict[str, str]]:
-    """The result with forecasts and a `RunHistory` when earlier runs sit beside `out_dir`, and the
-    extra file to write (`trend.html`); the result unchanged and no file when there is none."""
-    from auditor.report.json import findings_document
-
+    """For a run written to the folder `out_dir`: its history is the other run folders beside it."""
     out_dir = out_dir.resolve()
     root = out_dir.parent
     if not root.is_dir():
         return result, {}
+    return attach_history_from(result, LocalFolder(root, max_depth=3), str(root), out_dir.name)
+
+
+def attach_history_from(
+    result: AuditResult, source: RunSource, location: str, own_folder: str
+) -> tuple[AuditResult, dict[str, str]]:
+    """The result with forecasts and a `RunHistory` when `source` holds earlier runs of one of its
+    accounts (outside `own_folder`, the run's own folder under the root), and the extra file to
+    write beside its report (`trend.html`); the result unchanged and no file when there is none."""
+    from auditor.report.json import findings_document
+
     document = json.loads(json.dumps(findings_document(result)))
-    current: Run = run_from_document(f"{out_dir.name}/findings.json", document)
+    current: Run = run_from_document(f"{own_folder}/findings.json", document)
     accounts = set(current.accounts)
 
     def earlier(run: Run) -> bool:
         top = run.key.split("/", 1)[0]
-        return top != out_dir.name and bool(accounts & set(run.accounts)) and run.when <= current.when
+        return top != own_folder and bool(accounts & set(run.accounts)) and run.when <= current.when
 
     try:
-        history = read_history(LocalFolder(root, max_depth=3), str(root), (current,), keep=earlier)
-    except (OSError, HistoryError):
-        return result, {}
+        history = read_history(source, location, (current,), keep=earlier)
+    except (OSError, AuditorError):
+        return result, {}  # history is a bonus: a root that cannot be listed never fails the run
     if len(history.runs) < 2:
         return result, {}
+    from auditor.history.render import trend_html
+    from auditor.history.trend import analyse_history
+
     trend = analyse_history(history)
     findings = tuple(with_forecast(f, trend) for f in result.findings)
     series = trend.series

@@ -8,7 +8,6 @@ rendered by the inline script with `textContent` only.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -272,10 +271,3 @@ def render_trend(trend: Trend, formats: tuple[str, ...]) -> dict[str, str]:
         "json": ("trend.json", trend_json),
     }
     return {writers[f][0]: writers[f][1](trend) for f in formats}
-
-
-def days_text(days: float) -> str:
-    """'about N days' for a finding's sentence."""
-    if days < 1:
-        return "less than a day"
-    return f"about {math.floor(days + 0.5)} day{'s' if math.floor(days + 0.5) != 1 else ''}"

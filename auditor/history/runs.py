@@ -305,7 +305,7 @@ def iter_runs(source: RunSource) -> Iterator[tuple[str, Run | str]]:
     for key in sorted(k for k in source.list_keys() if is_run_key(k)):
         try:
             yield key, parse_run(key, source.read_bytes(key))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, AuditorError) as exc:  # one unreadable object is one skipped run
             yield key, str(exc) or exc.__class__.__name__
 
 

@@ -273,12 +273,17 @@ def cmd_trend(args: argparse.Namespace) -> int:
         print(f"{len(history.runs)} runs, {len(series)} series; {len(falling)} running out or out")
         for row in falling.head(5).to_dict(orient="records"):
             where = f"({row['account']} {row['region']})"
-            print(f"  {row['runs_out_at']}  {row['metric']}  {row['resource_id']}  {where}")
+            print(_printable(f"  {row['runs_out_at']}  {row['metric']}  {row['resource_id']}  {where}"))
         if history.problems:
             print(f"{len(history.problems)} notes on the runs read (see trend.html / trend.json)")
         for name in files:
             print(f"wrote {out / name}")
     return 0
+
+
+def _printable(text: str) -> str:
+    """Text from AWS or from files, safe on a terminal: control characters become '?'."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _trend_formats(value: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:

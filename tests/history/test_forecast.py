@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.history.runs import LocalFolder, read_history
 from auditor.history.trend import MIN_RUNS, WINDOW_RUNS, analyse_history, forecast, last_reset, theil_sen
@@ -154,3 +156,22 @@ def test_cluster_and_quota_series(tmp_path):
     assert quota["last_value"] == 550 and quota["runs_out_at"] == day(9 + 11)
     assert s.loc[("enis_in_use", REGION), "trend"] == "rising"
     assert s.loc[("eni_quota_free", REGION), "account"] == ACCOUNT
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.integers(min_value=20, max_value=5000),
+    fall=st.floats(min_value=0.5, max_value=40, allow_nan=False),
+    runs=st.integers(min_value=MIN_RUNS, max_value=40),
+)
+def test_any_straight_fall_is_fitted_exactly(start, fall, runs):
+    days = np.arange(float(runs))
+    values = start - fall * days
+    fit = forecast(days, values)
+    if fall * min(runs - 1, WINDOW_RUNS - 1) < 1.0:
+        assert fit.trend == "flat"  # less than one unit over the window: no forecast
+        return
+    assert fit.trend == "falling"
+    assert fit.slope_per_day == pytest.approx(-fall)
+    assert fit.level == pytest.approx(values[-1])
+    assert fit.fit_runs == min(runs, WINDOW_RUNS) and fit.fit_r2 == pytest.approx(1.0)

@@ -160,3 +160,11 @@ def test_demo_history_needs_at_least_two_nights(tmp_path, capsys):
     assert main(["demo", "--history", "1", "--out", str(tmp_path / "d")]) == 2
     assert "--history takes 2 to" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
+
+
+def test_control_characters_from_runs_are_neutralised_on_the_terminal(tmp_path, capsys):
+    root = tmp_path / "runs"
+    write_series(root, [50 - 5 * d for d in range(6)], metric_subnet="subnet-\x1b[31mred")
+    assert main(["trend", str(root), "--out", str(tmp_path / "t")]) == 0
+    out = capsys.readouterr().out
+    assert "subnet-?[31mred" in out and "\x1b" not in out

@@ -335,8 +335,23 @@ def read_history(
             continue
         seen[ident] = run
         unique.append(run)
+    unique = _without_aggregates(unique, problems)
     problems.extend(_run_notes(unique))
     return History(location=location, runs=tuple(unique), problems=tuple(problems))
+
+
+def _without_aggregates(runs: list[Run], problems: list[str]) -> list[Run]:
+    """Drop organisation reports (a run of several accounts, each of which also has runs of its
+    own under the root, as the Lambda's `<out>/org/` beside `<out>/<account>/`): their figures are
+    the accounts' own, and counting both would put every night in twice."""
+    single = {r.accounts[0] for r in runs if len(r.accounts) == 1}
+    kept = []
+    for run in runs:
+        if len(run.accounts) > 1 and set(run.accounts) <= single:
+            problems.append(f"skipped {run.key}: an organisation report; its accounts' own runs are used")
+        else:
+            kept.append(run)
+    return kept
 
 
 def _run_notes(runs: list[Run]) -> list[str]:

@@ -97,3 +97,16 @@ def test_series_table_filters_and_sorts(browser, trend_page):  # noqa: F811
     assert resources == sorted(resources)
     page.click("#series-table th[data-sort=resource_id]")
     assert [r["resource"] for r in rows(page)] == sorted(resources, reverse=True)
+
+
+def test_dark_and_print(browser, trend_page):  # noqa: F811
+    path, _ = trend_page
+    page, errors, *_ = open_trend(browser, path)
+    light = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.emulate_media(color_scheme="dark")
+    dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert light != dark and dark == "rgb(15, 20, 25)"
+    page.emulate_media(media="print")
+    assert not page.locator("#filters").is_visible()
+    assert page.locator("[data-chart=subnet]").nth(0).is_visible()
+    assert errors == []

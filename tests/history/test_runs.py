@@ -159,3 +159,15 @@ def test_nonsense_numbers_are_skipped():
     doc["capacity"]["subnets"][0]["projected_free"] = 1e300
     run = parse_run("x/findings.json", json.dumps(doc).encode())
     assert not [p for p in run.points if p.resource_id == "subnet-a"]
+
+
+def test_an_organisation_report_beside_the_accounts_own_runs_is_not_counted_twice(tmp_path):
+    for d in range(3):
+        for account in ("111111111111", "222222222222"):
+            write_run(tmp_path, f"{account}/{d}", run_doc(d, account=account, subnets={"subnet-a": 50}))
+        org = run_doc(d + 0.1, subnets={"subnet-a": 50})
+        org["scope"]["accounts"] = ["111111111111", "222222222222"]
+        write_run(tmp_path, f"org/{d}", org)
+    history = read_history(LocalFolder(tmp_path), "x")
+    assert len(history.runs) == 6 and all(len(r.accounts) == 1 for r in history.runs)
+    assert sum("an organisation report" in p for p in history.problems) == 3

@@ -17,8 +17,8 @@ The forecast (`forecast`):
   a flat or rising series has no forecast. The fit's quality is its R² on the window (`fit_r2`);
 - `runs_out_at` = the last run's date + (the fitted level at the last run ÷ the fall per day);
   a series already at or below zero has `runs_out_at` = the first run of that stretch;
-- a series that the latest run of its account no longer has is `gone` (deleted subnet, terminated
-  instance) and has no forecast; a new one starts a series of its own.
+- a series that the latest run of its account and region no longer has is `gone` (deleted subnet,
+  terminated instance) and has no forecast; a new one starts a series of its own.
 """
 
 from __future__ import annotations
@@ -143,11 +143,17 @@ def long_table(history: History) -> pd.DataFrame:
     return table.sort_values(["when", *KEYS], kind="stable").reset_index(drop=True)
 
 
-def _latest_by_account(history: History) -> dict[str, tuple[datetime, bool | None]]:
-    latest: dict[str, tuple[datetime, bool | None]] = {}
+Latest = dict[tuple[str, str], tuple[datetime, bool | None]]
+
+
+def _latest_runs(history: History) -> Latest:
+    """Per (account, region) the time of the latest run that covered it, and whether it was
+    complete; (account, "") for runs that do not name their regions."""
+    latest: Latest = {}
     for run in history.runs:  # oldest first: the last one wins
         for account in run.accounts:
-            latest[account] = (run.when, run.complete)
+            for region in run.regions or ("",):
+                latest[(account, region)] = (run.when, run.complete)
     return latest
 
 
@@ -155,7 +161,7 @@ def _series_row(
     key: tuple[str, str, str, str],
     when: pd.Series,
     values: np.ndarray,
-    latest: dict[str, tuple[datetime, bool | None]],
+    latest: Latest,
 ) -> dict[str, object]:
     account, region, metric, resource_id = key
     times = when.to_numpy()
@@ -165,9 +171,11 @@ def _series_row(
     capacity = metric in CAPACITY_METRICS
     last_value = float(values[-1])
     status, runs_out_at, days_left = "ok", None, None
-    account_latest, account_complete = latest.get(account, (last.to_pydatetime(), True))
-    if last.to_pydatetime() < account_latest:
-        status = "gone" if account_complete is not False else "not-in-latest"
+    latest_when, latest_complete = latest.get(
+        (account, region), latest.get((account, ""), (last.to_pydatetime(), True))
+    )
+    if last.to_pydatetime() < latest_when:
+        status = "gone" if latest_complete is not False else "not-in-latest"
     elif capacity and last_value <= 0:
         status = "out"
         stretch = len(values) - int(np.argmax(values[::-1] > 0)) if np.any(values > 0) else 0
@@ -213,7 +221,7 @@ def _plain(value: float) -> float | int:
 
 def series_table(table: pd.DataFrame, history: History) -> pd.DataFrame:
     """One row per series: statistics, the fit and `runs_out_at`. Sorted: soonest to run out first."""
-    latest = _latest_by_account(history)
+    latest = _latest_runs(history)
     rows = [
         _series_row(key, group["when"], group["value"].to_numpy(), latest)  # type: ignore[arg-type]
         for key, group in table.groupby(KEYS, observed=True, sort=True)

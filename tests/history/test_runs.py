@@ -171,3 +171,14 @@ def test_an_organisation_report_beside_the_accounts_own_runs_is_not_counted_twic
     history = read_history(LocalFolder(tmp_path), "x")
     assert len(history.runs) == 6 and all(len(r.accounts) == 1 for r in history.runs)
     assert sum("an organisation report" in p for p in history.problems) == 3
+
+
+def test_a_run_of_another_region_does_not_make_a_series_gone(tmp_path):
+    for d in range(4):
+        write_run(tmp_path, f"r{d}", run_doc(d, subnets={"subnet-a": 90}))
+    other = run_doc(5)
+    other["scope"]["regions"] = ["eu-west-1"]
+    write_run(tmp_path, "eu", other)
+    series = analyse_history(read_history(LocalFolder(tmp_path), "x")).series
+    row = series[series["resource_id"] == "subnet-a"].iloc[0]
+    assert row["status"] == "ok"

@@ -30,3 +30,16 @@ class ApiFailure(Exception):
         self.api = api
         self.status = status
         self.detail = detail
+
+
+class ExpectedError(Exception):
+    """An error answer the collector asked to handle itself (`Recorder.call(expected=…)`): counted
+    as a call, not recorded as a failure. `cause` is botocore's exception, for `Recorder.failure`
+    when the collector cannot recover after all."""
+
+    def __init__(self, api: str, code: str, message: str, cause: Exception):
+        super().__init__(f"{api}: {code}: {message}")
+        self.api = api
+        self.code = code
+        self.message = message
+        self.cause = cause

@@ -64,12 +64,27 @@ class ContainerInstance:
     attachments: tuple[Attachment, ...] = ()
     running_tasks: int = 0
     pending_tasks: int = 0
+    status_reason: str | None = None  # why it is REGISTRATION_FAILED, REGISTERING … (ECS `statusReason`)
+    registered_at: str | None = None  # ISO time of registration
 
     def attribute(self, name: str) -> str | None:
         for key, value in self.attributes:
             if key == name:
                 return value
         return None
+
+    @property
+    def is_external(self) -> bool:
+        """ECS Anywhere: the `ecs.capability.external` attribute, or an SSM managed-instance id."""
+        return self.attribute("ecs.capability.external") is not None or (
+            self.ec2_instance_id or ""
+        ).startswith("mi-")
+
+    @property
+    def os_type(self) -> str | None:
+        """`linux` or `windows` (the agent's `ecs.os-type` attribute); None when not reported."""
+        value = self.attribute("ecs.os-type")
+        return value.lower() if value else None
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,21 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class TaskSet:
+    """A task set of an EXTERNAL or CODE_DEPLOY service: where its tasks run lives here."""
+
+    id: str
+    status: str  # PRIMARY | ACTIVE | DRAINING
+    task_definition_arn: str | None
+    launch_type: str | None = None
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    assign_public_ip: str | None = None
+    load_balancers: tuple[ServiceLoadBalancer, ...] = ()
+    started_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Service:
     arn: str
     name: str
@@ -119,6 +149,11 @@ class Service:
     placement_constraints: tuple[PlacementConstraint, ...] = ()
     deployments: tuple[Deployment, ...] = ()
     task_set_public_ips: tuple[str, ...] = ()  # assignPublicIp of each task set (EXTERNAL/CODE_DEPLOY)
+    deployment_controller: str = "ECS"  # ECS | CODE_DEPLOY | EXTERNAL
+    deployment_strategy: str | None = (
+        None  # ROLLING | BLUE_GREEN | LINEAR | CANARY (ECS controller); None: not returned
+    )
+    task_sets: tuple[TaskSet, ...] = ()
 
     @property
     def group(self) -> str:
@@ -131,6 +166,7 @@ class PortMapping:
     container_port: int | None
     host_port: int | None  # None: not given (awsvpc/host: = containerPort; bridge: dynamic)
     protocol: str = "tcp"
+    container_port_range: str | None = None  # "10000-10099": a range mapping (no containerPort then)
 
 
 @dataclass(frozen=True)
@@ -155,10 +191,11 @@ class TaskDefinition:
     revision: int
     account: str
     region: str
-    network_mode: str  # awsvpc | bridge | host | none
+    network_mode: str  # awsvpc | bridge | host | none | default (Windows without networkMode: NAT)
     requires_compatibilities: tuple[str, ...] = ()
     containers: tuple[ContainerDefinition, ...] = ()
     placement_constraints: tuple[PlacementConstraint, ...] = ()
+    os_family: str | None = None  # runtimePlatform.operatingSystemFamily (LINUX, WINDOWS_SERVER_2022_FULL …)
 
 
 @dataclass(frozen=True)
@@ -167,6 +204,9 @@ class NetworkBinding:
     container_port: int | None
     host_port: int | None
     protocol: str = "tcp"
+    bind_ip: str | None = None  # "0.0.0.0", "::" …: one port bound for IPv4 and IPv6 is two bindings
+    container_port_range: str | None = None
+    host_port_range: str | None = None
 
 
 @dataclass(frozen=True)
@@ -350,6 +390,7 @@ class LoadBalancer:
     type: str
     vpc_id: str | None
     security_group_ids: tuple[str, ...] = ()
+    scheme: str | None = None  # internet-facing | internal
 
 
 @dataclass(frozen=True)

@@ -92,12 +92,19 @@ class SnapshotBuilder:
         extra_enis: int = 0,
         profile: str | None = PROFILE,
         status: str = "ACTIVE",
+        status_reason: str | None = None,
+        registered_at: str | None = None,
+        running_tasks: int = 0,
+        agent_connected: bool = True,
+        public_ip: str | None = None,
     ) -> tuple[str, str]:
         """A container instance with its EC2 instance, primary ENI and optional trunk/extra ENIs."""
         instance_id = self._next("i")
         cluster_name = cluster.rsplit("/", 1)[-1]
         ci_arn = f"arn:aws:ecs:{self.region}:{ACCOUNT}:container-instance/{cluster_name}/{instance_id}"
-        primary = self.eni(subnet, attached_to=instance_id, device_index=0, groups=groups)
+        primary = self.eni(
+            subnet, attached_to=instance_id, device_index=0, groups=groups, public_ip=public_ip
+        )
         attributes: tuple[tuple[str, str], ...] = (("ecs.instance-type", instance_type),)
         if trunk:
             trunk_eni = self.eni(subnet, attached_to=instance_id, device_index=1, interface_type="trunk")
@@ -113,8 +120,11 @@ class SnapshotBuilder:
                 region=self.region,
                 ec2_instance_id=instance_id,
                 status=status,
-                agent_connected=True,
+                agent_connected=agent_connected,
                 attributes=attributes,
+                status_reason=status_reason,
+                registered_at=registered_at,
+                running_tasks=running_tasks,
             ),
         )
         self._add(
@@ -153,6 +163,7 @@ class SnapshotBuilder:
         status: str = "in-use",
         ips: int = 1,
         groups: tuple[str, ...] = (),
+        public_ip: str | None = None,
     ) -> str:
         eni_id = self._next("eni")
         self._add(
@@ -170,6 +181,7 @@ class SnapshotBuilder:
                 security_group_ids=groups,
                 attached_instance_id=attached_to,
                 device_index=device_index,
+                public_ip=public_ip,
             ),
         )
         return eni_id

@@ -59,7 +59,13 @@ def test_demo_is_complete_two_regions_all_modes(result):
     snapshot = result.snapshot
     assert all(c.status == "ok" for c in snapshot.coverage)
     assert snapshot.regions == ("us-east-1", "eu-west-1")
-    assert {td.network_mode for td in snapshot.task_definitions} == {"awsvpc", "bridge", "host", "none"}
+    assert {td.network_mode for td in snapshot.task_definitions} == {
+        "awsvpc",
+        "bridge",
+        "host",
+        "none",
+        "default",
+    }
     assert {t.launch_type for t in snapshot.tasks} == {"EC2", "FARGATE"}
     assert len(snapshot.scalable_targets) == 2
 
@@ -81,6 +87,28 @@ def test_realism_layer_closes_moto_gaps(result):
     assert any(e.requester_managed for e in snapshot.network_interfaces)
     assert {s.maximum_percent for s in snapshot.services} >= {200, 150}
     assert any(t.network_bindings for t in snapshot.tasks)
+
+
+def test_demo_shows_real_fleet_shapes(result):
+    snapshot = result.snapshot
+    external = [ci for ci in snapshot.container_instances if ci.is_external]
+    assert [ci.ec2_instance_id[:3] for ci in external] == ["mi-"]
+    assert not any(r.instance_id == external[0].ec2_instance_id for r in result.instances)
+    windows = [ci for ci in snapshot.container_instances if ci.os_type == "windows"]
+    assert windows and any(r.instance_id == windows[0].ec2_instance_id for r in result.instances)
+    assert not [
+        f
+        for f in result.findings
+        if f.check == "eni-trunking" and f.resource_id == windows[0].ec2_instance_id
+    ]
+    assert {td.family: td.network_mode for td in snapshot.task_definitions}["iis-legacy"] == "default"
+    checkout = next(s for s in snapshot.services if s.name == "checkout")
+    assert checkout.deployment_strategy == "BLUE_GREEN"
+    (finding,) = [f for f in result.findings if f.check == "eni-headroom" and f.resource_id == checkout.arn]
+    assert finding.detail["two_revisions"] is True and finding.detail["peak_tasks"] == 2
+    assert finding.detail["free_in_other_zones"] > 0
+    (failed,) = [f for f in result.findings if f.check == "instance-registration"]
+    assert failed.severity == "high" and "trunk" in failed.detail["status_reason"]
 
 
 def test_demo_snapshot_round_trips(result):

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.analysis.instance_facts import trunking_facts
+from auditor.analysis.instance_facts import tasks_without_trunk, trunking_facts
 from auditor.analysis.inventory import Inventory
-from auditor.analysis.placement import DEFAULT_MAXIMUM_PERCENT, can_take_tasks
+from auditor.analysis.placement import DEFAULT_MAXIMUM_PERCENT, can_take_tasks, in_zones
 from auditor.model import ContainerInstance, Service
 
 
@@ -74,10 +74,33 @@ class Peak:
     maximum_percent: int
     maximum_percent_known: bool
     autoscaling_known: bool
+    two_revisions: bool = False  # CODE_DEPLOY/EXTERNAL, or BLUE_GREEN/LINEAR/CANARY: 2 × base
+
+
+TWO_REVISION_CONTROLLERS = frozenset({"CODE_DEPLOY", "EXTERNAL"})
+TWO_REVISION_STRATEGIES = frozenset({"BLUE_GREEN", "LINEAR", "CANARY"})
+
+
+def runs_two_revisions(service: Service) -> bool:
+    """Blue/green-like deployments run the old and the new revision in full, side by side."""
+    return (
+        service.deployment_controller in TWO_REVISION_CONTROLLERS
+        or (service.deployment_strategy or "").upper() in TWO_REVISION_STRATEGIES
+    )
+
+
+def peak_tasks(base: int, service: Service) -> int:
+    """Tasks at a deployment's peak from `base` tasks (CONTRACT.md, "A service's peak"): `2 × base`
+    for two full revisions, else `max(base, floor(base × maximumPercent / 100))` — ECS rounds the
+    maximum down."""
+    if runs_two_revisions(service):
+        return 2 * base
+    percent = service.maximum_percent if service.maximum_percent is not None else DEFAULT_MAXIMUM_PERCENT
+    return max(base, base * percent // 100)
 
 
 def service_peak(inv: Inventory, service: Service) -> Peak:
-    """`ceil(max(desired, auto-scaling max) × maximumPercent / 100)` (CONTRACT.md)."""
+    """The peak from `max(desired, auto-scaling max)` (`peak_tasks`)."""
     target = inv.scalable_targets.get(
         (service.account, service.region, f"service/{inv.cluster_name(service.cluster_arn)}/{service.name}")
     )
@@ -87,11 +110,12 @@ def service_peak(inv: Inventory, service: Service) -> Peak:
         service.account, service.region, "application-autoscaling:DescribeScalableTargets"
     )
     return Peak(
-        tasks=math.ceil(base * percent / 100),
+        tasks=peak_tasks(base, service),
         base=base,
         maximum_percent=percent,
         maximum_percent_known=service.maximum_percent is not None,
         autoscaling_known=autoscaling_known,
+        two_revisions=runs_two_revisions(service),
     )
 
 
@@ -101,27 +125,37 @@ class EniPool:
     take a task; a cluster with such an instance of unknown headroom is in `unknown`."""
 
     free: dict[tuple[str, str | None], int]
-    unknown: frozenset[str]
+    unknown: frozenset[tuple[str, str | None]]  # (cluster, zone) with an instance of unknown headroom
 
-    def cluster_free(self, cluster_arn: str) -> int:
-        return sum(n for (arn, _), n in self.free.items() if arn == cluster_arn)
+    def cluster_free(self, cluster_arn: str, zones: frozenset[str] | None = None) -> int:
+        """Free slots in the cluster; only in `zones` when given (an awsvpc service's zones)."""
+        return sum(n for (arn, zone), n in self.free.items() if arn == cluster_arn and in_zones(zone, zones))
 
-    def cluster_known(self, cluster_arn: str) -> bool:
-        return cluster_arn not in self.unknown
+    def cluster_known(self, cluster_arn: str, zones: frozenset[str] | None = None) -> bool:
+        return not any(arn == cluster_arn and in_zones(zone, zones) for arn, zone in self.unknown)
+
+    def zone_free(self, cluster_arn: str) -> dict[str, int]:
+        """Free slots per Availability Zone of the cluster (zone unknown: "unknown")."""
+        out: dict[str, int] = {}
+        for (arn, zone), n in self.free.items():
+            if arn == cluster_arn:
+                out[zone or "unknown"] = out.get(zone or "unknown", 0) + n
+        return out
 
 
 def eni_pool(inv: Inventory, rows: list[InstanceCapacity]) -> EniPool:
     """The one free-capacity pool every check and report reads."""
     free: dict[tuple[str, str | None], int] = defaultdict(int)
-    unknown: set[str] = set()
+    unknown: set[tuple[str, str | None]] = set()
     for row in rows:
         ci = inv.container_instances[row.container_instance_arn]
         if not can_take_tasks(ci):
             continue
+        zone = inv.availability_zone_of(ci)
         if row.headroom is None:
-            unknown.add(ci.cluster_arn)
+            unknown.add((ci.cluster_arn, zone))
         else:
-            free[(ci.cluster_arn, inv.availability_zone_of(ci))] += max(0, row.headroom)
+            free[(ci.cluster_arn, zone)] += max(0, row.headroom)
     return EniPool(free=dict(free), unknown=frozenset(unknown))
 
 
@@ -134,11 +168,14 @@ def usable_addresses(cidr: str | None) -> int | None:
 
 
 def eni_task_capacity(instance_type: str | None, max_enis: int | None, trunk: bool) -> int | None:
-    """awsvpc tasks an instance holds: `max_enis − 1`, or the ECS trunk limit with a trunk."""
+    """awsvpc tasks an instance holds: the ECS trunk limit with a trunk; without one `max_enis − 1`,
+    capped by the ECS table's limit for the type (multi-network-card types hold fewer)."""
     if trunk:
         facts = trunking_facts(instance_type or "")
         return facts.tasks_with_trunk if facts else None
-    return max_enis - 1 if max_enis is not None else None
+    if max_enis is None:
+        return None
+    return tasks_without_trunk(instance_type, max_enis)
 
 
 def _instance_row(
@@ -184,9 +221,12 @@ def _instance_row(
 
 
 def instance_capacity(inv: Inventory) -> list[InstanceCapacity]:
-    """One row per registered EC2 container instance."""
+    """One row per registered EC2 container instance (ECS Anywhere instances have none: no ENI
+    slots to count, and no EC2 data behind them)."""
     rows = []
     for ci in inv.snapshot.container_instances:
+        if ci.is_external:
+            continue
         tasks_known = not inv.missing(ci.account, ci.region, "ecs:ListTasks", "ecs:DescribeTasks")
         enis_known = not inv.missing(
             ci.account, ci.region, "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances"

@@ -54,6 +54,25 @@ def trunking_facts(instance_type: str) -> TrunkingFacts | None:
     return trunking_table().get(instance_type)
 
 
+def tasks_without_trunk(instance_type: str | None, max_enis: int | None) -> int | None:
+    """awsvpc tasks without a trunk: `max_enis − 1`, but never more than the ECS table's limit for
+    the type (multi-network-card types: c6in.32xlarge holds 13, not 15)."""
+    facts = trunking_facts(instance_type or "")
+    if max_enis is None:
+        return facts.tasks_without_trunk if facts else None
+    limit = max_enis - 1
+    return min(limit, facts.tasks_without_trunk) if facts else limit
+
+
+def trunking_applies(ci: ContainerInstance, instance_type: str | None) -> bool | None:
+    """Whether ENI trunking can ever raise this instance's capacity: Linux (trunking is Linux-only)
+    and a supporting type. None when the type is not in the trunking table."""
+    if ci.os_type == "windows":
+        return False
+    facts = trunking_facts(instance_type or "")
+    return facts.trunking_supported if facts else None
+
+
 def effective_setting(inv: Inventory, ci: ContainerInstance) -> str:
     """`enabled`, `disabled` or `unknown` for the role this instance registers with."""
     if inv.missing(ci.account, ci.region, SETTINGS_API):

@@ -124,6 +124,17 @@ class Inventory:
             return "awsvpc"
         return self.network_mode(service.task_definition_arn)
 
+    def service_zones(self, service: Service) -> frozenset[str] | None:
+        """Availability Zones of an awsvpc service's subnets (an ENI attaches only there); None
+        when it has no subnets or one of them was not collected."""
+        zones = set()
+        for subnet_id in service.subnets:
+            subnet = self.subnets.get(subnet_id)
+            if subnet is None:
+                return None
+            zones.add(subnet.availability_zone)
+        return frozenset(zones) if zones else None
+
     def is_awsvpc(self, service: Service) -> bool | None:
         """Whether the service's tasks take an ENI each; None when its mode is unknown."""
         mode = self.service_network_mode(service)

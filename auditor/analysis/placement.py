@@ -17,33 +17,70 @@ _EXPRESSION = re.compile(
 
 
 def can_take_tasks(ci: ContainerInstance) -> bool:
-    """Whether ECS places new tasks on the instance: the one definition the capacity pool, the
-    placement of static ports and every check share."""
-    return ci.status == "ACTIVE"
+    """Whether ECS places new tasks on the instance — ACTIVE with its agent connected: the one
+    definition the capacity pool, the placement of static ports and every check share."""
+    return ci.status == "ACTIVE" and ci.agent_connected
+
+
+def in_zones(zone: str | None, zones: frozenset[str] | None) -> bool:
+    """Whether an instance in `zone` can hold an awsvpc task whose subnets span `zones` (an ENI
+    attaches only in its own subnet's zone). `zones` None: not an awsvpc placement, any zone."""
+    return zones is None or zone in zones
+
+
+def runs_here(ci: ContainerInstance, service: Service) -> bool:
+    """ECS Anywhere (external) instances take only EXTERNAL launch-type tasks, and only they do."""
+    return ci.is_external == (service.launch_type == "EXTERNAL")
 
 
 @dataclass(frozen=True)
 class HostPort:
-    """A host port a task definition binds statically: one copy per instance per port."""
+    """A host port (or port range) a task definition binds statically: one copy per instance."""
 
     container: str
     port: int
     protocol: str
+    last: int | None = None  # the last port of a range; None for one port
+
+    @property
+    def text(self) -> str:
+        """`8080/tcp`, or `10000-10099/udp` for a range."""
+        span = (
+            f"{self.port}-{self.last}" if self.last is not None and self.last != self.port else str(self.port)
+        )
+        return f"{span}/{self.protocol}"
+
+
+def port_range(text: str | None) -> tuple[int, int] | None:
+    """(first, last) of a `containerPortRange`/`hostPortRange` such as "10000-10099"."""
+    if not text:
+        return None
+    first, _, last = text.partition("-")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        return None
 
 
 def static_host_ports(td: TaskDefinition) -> list[HostPort]:
-    """host mode: every container port; bridge: every non-zero hostPort. awsvpc/none: none."""
+    """host mode: every container port and port range; bridge (and Windows' NAT `default`): every
+    non-zero hostPort (a bridge port range gets dynamic host ports). awsvpc/none: none."""
     ports = []
     for c in td.containers:
         for pm in c.port_mappings:
+            protocol = pm.protocol or "tcp"
             if td.network_mode == "host":
+                span = port_range(pm.container_port_range)
+                if span:
+                    ports.append(HostPort(container=c.name, port=span[0], protocol=protocol, last=span[1]))
+                    continue
                 port = pm.host_port or pm.container_port
-            elif td.network_mode == "bridge":
+            elif td.network_mode in ("bridge", "default"):
                 port = pm.host_port
             else:
                 port = None
             if port:
-                ports.append(HostPort(container=c.name, port=port, protocol=pm.protocol or "tcp"))
+                ports.append(HostPort(container=c.name, port=port, protocol=protocol))
     return ports
 
 

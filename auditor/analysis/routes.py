@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from auditor.analysis.inventory import Inventory
 from auditor.analysis.sg_rules import admits_cidr, opens_tcp_port
-from auditor.model import Route, RouteTable, Service, Snapshot, Subnet, TaskDefinition, VpcEndpoint
+from auditor.model import Route, RouteTable, Snapshot, Subnet, TaskDefinition, VpcEndpoint
 
 # Route targets that carry traffic out of the VPC without a public IP on the task.
 EGRESS_TARGETS = {
@@ -30,17 +30,28 @@ class Routes:
         return self._explicit.get(subnet.subnet_id) or self._main.get(subnet.vpc_id)
 
 
-def default_route(table: RouteTable) -> Route | None:
-    """The active IPv4 default route, if any."""
-    return next((r for r in table.routes if r.destination == "0.0.0.0/0" and r.state == "active"), None)
+def is_ipv6_only(subnet: Subnet) -> bool:
+    return subnet.cidr is None and bool(subnet.ipv6_cidrs)
 
 
-def route_kind(route: Route | None) -> str:
-    """`internet-gateway`, `egress` (NAT, TGW, …) or `none`."""
+def default_route(table: RouteTable, ipv6_only: bool = False) -> Route | None:
+    """The active default route: `0.0.0.0/0`, or `::/0` for an IPv6-only subnet."""
+    destination = "::/0" if ipv6_only else "0.0.0.0/0"
+    return next((r for r in table.routes if r.destination == destination and r.state == "active"), None)
+
+
+def route_kind(route: Route | None, ipv6_only: bool = False) -> str:
+    """`internet-gateway`, `egress` (NAT, TGW, a Gateway Load Balancer or Network Firewall endpoint,
+    …) or `none`. IPv6 addresses are global: for an IPv6-only subnet `::/0` to an internet or
+    egress-only gateway is a route out."""
     if route is None:
         return "none"
     if route.target_type == "gateway" and route.target_id.startswith("igw-"):
-        return "internet-gateway"
+        return "egress" if ipv6_only else "internet-gateway"
+    if route.target_type == "gateway" and route.target_id.startswith("vpce-"):
+        return "egress"  # inspected by a GWLB or firewall endpoint, then out
+    if route.target_type == "egress-only-gateway" or route.target_id.startswith("eigw-"):
+        return "egress" if ipv6_only else "none"
     if route.target_type in EGRESS_TARGETS or route.target_id.startswith("vgw-"):
         return "egress"
     return "none"
@@ -62,7 +73,9 @@ def needed_endpoints(td: TaskDefinition | None, ec2_launch: bool) -> list[str]:
 def _admits_443(
     inv: Inventory, endpoint: VpcEndpoint, subnet: Subnet, task_groups: tuple[str, ...]
 ) -> bool | None:
-    """Whether the endpoint's groups admit tcp 443 from the tasks; None when a group is unknown."""
+    """Whether the endpoint's groups admit tcp 443 from the given groups (the tasks', or on EC2 the
+    instances'), their subnet's CIDR, or a prefix list (its entries are not collected: taken as
+    admitting, so no false alarm); None when a group is unknown."""
     if not endpoint.security_group_ids:
         return None
     for gid in endpoint.security_group_ids:
@@ -74,11 +87,13 @@ def _admits_443(
                 continue
             if (rule.group_id and rule.group_id in task_groups) or admits_cidr(rule, subnet.cidr):
                 return True
+            if rule.prefix_list_id:
+                return True
     return False
 
 
 def missing_endpoints(
-    inv: Inventory, service: Service, subnet: Subnet, table: RouteTable, needed: list[str]
+    inv: Inventory, groups: tuple[str, ...], subnet: Subnet, table: RouteTable, needed: list[str]
 ) -> list[str]:
     """The needed endpoints the VPC lacks, with why for those present but unusable."""
     prefix = f"com.amazonaws.{subnet.region}."
@@ -102,6 +117,8 @@ def missing_endpoints(
             missing.append(name)
         elif not any(e.private_dns_enabled is not False for e in interface):
             missing.append(f"{name} (private DNS off)")
-        elif not any(_admits_443(inv, e, subnet, service.security_groups) is not False for e in interface):
-            missing.append(f"{name} (its security groups do not admit tcp 443 from the tasks)")
+        elif not any(_admits_443(inv, e, subnet, groups) is not False for e in interface):
+            missing.append(
+                f"{name} (its security groups do not admit tcp 443 from {', '.join(groups) or 'here'})"
+            )
     return missing

@@ -13,6 +13,7 @@ from auditor.checks import (
     eni_headroom,
     eni_quota,
     eni_trunking,
+    instance_registration,
     lb_target_type,
     network_mode,
     orphan_eni,
@@ -36,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     lb_target_type.CHECK,
     orphan_eni.CHECK,
     eni_quota.CHECK,
+    instance_registration.CHECK,
 )
 
 

@@ -1,23 +1,31 @@
-"""egress-path — awsvpc services whose subnets give their tasks no way out.
+"""egress-path — awsvpc services whose image pulls, secrets and logs have no way out.
 
-Why: an awsvpc task talks to AWS (ECR to pull its image, S3 for the image layers, CloudWatch Logs,
-Secrets Manager or SSM for its secrets, and on EC2 the ECS agent endpoints) through its own ENI.
-In a subnet whose default route goes to an internet gateway, that only works when the ENI has a
-public IP — which tasks on EC2 never get and `assignPublicIp: DISABLED` withholds. In a subnet
-with no default route it only works through VPC endpoints. Either way the failure shows late, as
-`CannotPullContainerError` or tasks that hang in PENDING, usually during an incident.
+Why: to start an awsvpc task, ECS pulls its image (ECR and S3 for the layers), fetches its secrets
+(Secrets Manager or SSM) and ships its logs (CloudWatch Logs). On Fargate that traffic leaves
+through the task's own ENI; on EC2 it leaves through the *instance's* network — its primary ENI
+and subnet — while the task ENI carries only the application's own traffic. In a subnet whose
+default route goes to an internet gateway this only works with a public IP (`assignPublicIp:
+DISABLED` withholds it on Fargate); in a subnet with no default route only through VPC
+endpoints. Either way the failure shows late, as `CannotPullContainerError` or tasks that hang in
+PENDING, usually during an incident.
 
-What, for each awsvpc service and each of its subnets, following the subnet's route table (its
-explicit association, else the VPC's main table): a `0.0.0.0/0` route to an internet gateway
-without a public IP, or no default route at all → high, unless the VPC has every endpoint the
-tasks need: `ecr.api`, `ecr.dkr`, the S3 gateway endpoint on that route table, `logs` with the
-awslogs driver, `secretsmanager`/`ssm` for the secrets they reference, and `ecs`, `ecs-agent`,
-`ecs-telemetry` on EC2. An interface endpoint with private DNS off, or whose security groups do
-not admit tcp 443 from the tasks, counts as missing. Images outside the account's private ECR
-need the internet whatever endpoints exist. Routes to a NAT gateway, transit gateway, instance,
-network interface or virtual private gateway are egress paths and pass.
+What, following each subnet's route table (its explicit association, else the VPC's main
+table), per path: on Fargate the service's subnets with the tasks' security groups (`path`
+`task`); on EC2 the subnets of the instances that can take the service's tasks (ACTIVE, agent
+connected, in the service's zones) with the instances' groups and public addresses (`path`
+`instance`) — a task subnet without a route out is the application's own business, not a finding.
+A default route to an internet gateway without a public IP, or no default route at all → high,
+unless the VPC has every endpoint needed: `ecr.api`, `ecr.dkr`, the S3 gateway endpoint on that
+route table, `logs` with the awslogs driver, `secretsmanager`/`ssm` for the secrets referenced,
+and `ecs`, `ecs-agent`, `ecs-telemetry` on EC2. An interface endpoint with private DNS off, or
+whose security groups do not admit tcp 443 from the path's groups (by group, CIDR, or a prefix
+list, taken as admitting), counts as missing. Images outside the account's private ECR need the
+internet whatever endpoints exist. Routes to a NAT gateway, transit gateway, instance, network
+interface, virtual private gateway, or a Gateway Load Balancer / Network Firewall endpoint
+(`vpce-…`) are routes out; so is `::/0` to an internet or egress-only gateway for an IPv6-only
+subnet.
 
-Fix: route `0.0.0.0/0` to a NAT gateway for the tasks' subnets, or create the missing interface
+Fix: route `0.0.0.0/0` to a NAT gateway for the path's subnets, or create the missing interface
 endpoints (`aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --service-name
 com.amazonaws.<region>.<name> --private-dns-enabled …`) and the S3 gateway endpoint on the route
 table, or (Fargate in public subnets) set assignPublicIp ENABLED.
@@ -27,9 +35,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from auditor.analysis.context import AnalysisContext
-from auditor.analysis.routes import default_route, missing_endpoints, needed_endpoints, route_kind
+from auditor.analysis.placement import can_take_tasks, in_zones, runs_here
+from auditor.analysis.routes import (
+    default_route,
+    is_ipv6_only,
+    missing_endpoints,
+    needed_endpoints,
+    route_kind,
+)
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
@@ -51,22 +67,82 @@ def _foreign_images(td: TaskDefinition | None) -> list[str]:
     )
 
 
-def _judge(ctx: AnalysisContext, service: Service, subnet: Subnet) -> Finding | None:
+@dataclass(frozen=True)
+class Path:
+    """Where a service's start-up traffic leaves: a subnet, with the groups of the interfaces it
+    leaves through and whether they have public addresses."""
+
+    kind: str  # task (Fargate: the task ENI) | instance (EC2: the instance's primary ENI)
+    subnet: Subnet
+    groups: tuple[str, ...]
+    public: bool
+    instances: tuple[str, ...] = ()
+
+    @property
+    def sub_key(self) -> str:
+        return self.subnet.subnet_id if self.kind == "task" else f"instance:{self.subnet.subnet_id}"
+
+
+def _instance_paths(ctx: AnalysisContext, service: Service) -> Iterator[Path | Finding]:
+    """The subnets of the EC2 instances that can take the service's tasks; an unknown for an
+    instance whose subnet was not collected."""
     inv = ctx.inventory
-    where = ctx.at_service(service, subnet.subnet_id)
+    zones = inv.service_zones(service)
+    hosts: dict[str, list[tuple[str, tuple[str, ...], bool]]] = {}
+    for ci in inv.instances_by_cluster.get(service.cluster_arn, []):
+        if not can_take_tasks(ci) or not runs_here(ci, service):
+            continue
+        if not in_zones(inv.availability_zone_of(ci), zones):
+            continue
+        ec2 = inv.ec2_for(ci)
+        if ec2 is None or ec2.subnet_id not in inv.subnets:
+            yield CHECK.unknown(
+                ctx.at_service(service, f"instance:{ci.ec2_instance_id}"),
+                f"egress of {service.name} through instance {ci.ec2_instance_id} is unknown",
+                ctx.missing(service.account, service.region, "ec2:DescribeInstances", "ec2:DescribeSubnets")
+                or [f"the subnet of {ci.ec2_instance_id}"],
+            )
+            continue
+        primary = inv.enis.get(ec2.primary_eni_id or "")
+        public = bool(primary and primary.public_ip)
+        hosts.setdefault(str(ec2.subnet_id), []).append((ec2.instance_id, ec2.security_group_ids, public))
+    for subnet_id, found in sorted(hosts.items()):
+        groups = tuple(dict.fromkeys(g for _, gs, _ in found for g in gs))
+        public = all(p for _, _, p in found)
+        yield Path("instance", inv.subnets[subnet_id], groups, public, tuple(sorted(i for i, _, _ in found)))
+
+
+def _task_paths(ctx: AnalysisContext, service: Service) -> Iterator[Path | Finding]:
+    for subnet_id in service.subnets:
+        subnet = ctx.inventory.subnets.get(subnet_id)
+        if subnet is None:
+            yield CHECK.unknown(
+                ctx.at_service(service, subnet_id),
+                f"egress of {service.name} from {subnet_id} is unknown",
+                ctx.missing(service.account, service.region, "ec2:DescribeSubnets")
+                or [f"subnet {subnet_id}"],
+            )
+            continue
+        yield Path("task", subnet, service.security_groups, service.assign_public_ip == "ENABLED")
+
+
+def _judge(ctx: AnalysisContext, service: Service, path: Path) -> Finding | None:
+    inv = ctx.inventory
+    subnet = path.subnet
+    where = ctx.at_service(service, path.sub_key)
     unknown_title = f"egress of {service.name} from {subnet.subnet_id} is unknown"
     table = ctx.routes.table_for(subnet)
     if table is None:
         missing = ctx.missing(service.account, service.region, "ec2:DescribeRouteTables")
         return CHECK.unknown(where, unknown_title, missing or ["the subnet's route table"])
-    ec2_launch = not inv.is_fargate(service)
-    public = service.assign_public_ip == "ENABLED" and not ec2_launch
-    route = default_route(table)
-    kind = route_kind(route)
-    if kind == "egress" or (kind == "internet-gateway" and public):
+    ec2_launch = path.kind == "instance"
+    ipv6_only = is_ipv6_only(subnet)
+    route = default_route(table, ipv6_only)
+    kind = route_kind(route, ipv6_only)
+    if kind == "egress" or (kind == "internet-gateway" and path.public):
         return None
     td = inv.task_definition_of(service)
-    missing = missing_endpoints(inv, service, subnet, table, needed_endpoints(td, ec2_launch))
+    missing = missing_endpoints(inv, path.groups, subnet, table, needed_endpoints(td, ec2_launch))
     foreign = _foreign_images(td)
     if foreign:
         missing.append(f"internet access for images from {', '.join(foreign)}")
@@ -74,13 +150,20 @@ def _judge(ctx: AnalysisContext, service: Service, subnet: Subnet) -> Finding | 
         return None
     if ctx.missing(service.account, service.region, "ec2:DescribeVpcEndpoints"):
         return CHECK.unknown(where, unknown_title, ["ec2:DescribeVpcEndpoints"])
+    what = (
+        f"image pulls, secrets and logs of {service.name} leave through its instances' subnet "
+        f"{subnet.subnet_id}"
+        if ec2_launch
+        else f"{service.name} in {subnet.subnet_id}"
+    )
     if kind == "internet-gateway":
-        why = "tasks on EC2 never get public IPs" if ec2_launch else "assignPublicIp is DISABLED"
-        title = f"{service.name} in {subnet.subnet_id} routes to an internet gateway but {why}: no egress"
+        why = "the instances have no public IP" if ec2_launch else "assignPublicIp is DISABLED"
+        title = f"{what}, which routes to an internet gateway but {why}: no egress"
     else:
-        title = f"{service.name} in {subnet.subnet_id} has no default route and lacks VPC endpoints"
-    detail = {
+        title = f"{what}, which has no default route and lacks VPC endpoints"
+    detail: dict[str, object] = {
         "subnet_id": subnet.subnet_id,
+        "path": path.kind,
         "route": route.target_id if route else "none",
         "route_table_id": table.route_table_id,
         "route_kind": kind,
@@ -88,6 +171,9 @@ def _judge(ctx: AnalysisContext, service: Service, subnet: Subnet) -> Finding | 
         "missing_endpoints": missing,
         "launch_type": "EC2" if ec2_launch else "FARGATE",
     }
+    if path.instances:
+        detail["instances"] = list(path.instances)
+        detail["task_subnets"] = list(service.subnets)
     return CHECK.finding(
         where,
         "high",
@@ -103,19 +189,14 @@ def _judge(ctx: AnalysisContext, service: Service, subnet: Subnet) -> Finding | 
 
 def run(ctx: AnalysisContext) -> Iterator[Finding]:
     for service in ctx.snapshot.services:
-        if service.status != "ACTIVE" or not service.subnets:
+        if service.status != "ACTIVE" or not service.subnets or service.launch_type == "EXTERNAL":
             continue
-        for subnet_id in service.subnets:
-            subnet = ctx.inventory.subnets.get(subnet_id)
-            if subnet is None:
-                yield CHECK.unknown(
-                    ctx.at_service(service, subnet_id),
-                    f"egress of {service.name} from {subnet_id} is unknown",
-                    ctx.missing(service.account, service.region, "ec2:DescribeSubnets")
-                    or [f"subnet {subnet_id}"],
-                )
+        paths = _task_paths if ctx.inventory.is_fargate(service) else _instance_paths
+        for path in paths(ctx, service):
+            if isinstance(path, Finding):
+                yield path
                 continue
-            finding = _judge(ctx, service, subnet)
+            finding = _judge(ctx, service, path)
             if finding is not None:
                 yield finding
 
@@ -128,5 +209,13 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
-    needs=needs(*ECS_INVENTORY, "subnets", "route_tables", "vpc_endpoints", "security_groups"),
+    needs=needs(
+        *ECS_INVENTORY,
+        "ec2_instances",
+        "network_interfaces",
+        "subnets",
+        "route_tables",
+        "vpc_endpoints",
+        "security_groups",
+    ),
 )

@@ -14,6 +14,10 @@ What, per EC2 container instance in a cluster that runs awsvpc tasks on EC2:
   type that supports trunking → medium, saying how capacity would change;
 - instance type that does not support trunking → low;
 - setting or role unreadable, or type unknown to the trunking table → info, unknown.
+Trunking is Linux-only: a Windows instance (`ecs.os-type` windows) never counts as missing a
+trunk and is never told to be replaced for one. ECS Anywhere instances have no ENI verdict, and
+instances that never registered are left to `instance-registration`. Without a trunk the
+capacity is the ECS table's limit for multi-network-card types (c6in.32xlarge: 13).
 
 Fix: `aws ecs put-account-setting --name awsvpcTrunking --value enabled --principal-arn <role>`
 (or `put-account-setting-default`), then drain and replace the instances; use a supported type.
@@ -25,21 +29,31 @@ from collections.abc import Iterator
 
 from auditor.analysis.capacity import InstanceCapacity
 from auditor.analysis.context import AnalysisContext
-from auditor.analysis.instance_facts import SETTINGS_API, effective_setting, trunking_facts
+from auditor.analysis.instance_facts import (
+    SETTINGS_API,
+    effective_setting,
+    tasks_without_trunk,
+    trunking_facts,
+)
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
 
 ID = "eni-trunking"
+NOT_REGISTERED = ("REGISTERING", "REGISTRATION_FAILED")
 
 
 def _findings_for(ctx: AnalysisContext, row: InstanceCapacity) -> Iterator[Finding]:
     inv = ctx.inventory
     ci = inv.container_instances[row.container_instance_arn]
+    if ci.os_type == "windows":
+        return  # trunking is Linux-only: nothing to enable, nothing missing
+    if ci.status in NOT_REGISTERED:
+        return  # never registered (often: its trunk failed): instance-registration says so, once
     facts = trunking_facts(row.instance_type or "")
     setting = effective_setting(inv, ci)
     trunk = row.trunking == "on"
-    without = row.max_enis - 1 if row.max_enis is not None else (facts.tasks_without_trunk if facts else None)
+    without = tasks_without_trunk(row.instance_type, row.max_enis)
     detail = {
         "setting": setting,
         "instance_type": row.instance_type,

@@ -6,11 +6,13 @@ people "reserved" by hand, and leftovers of deleted stacks accumulate — and in
 are often what pushes awsvpc tasks into "insufficient free addresses".
 
 What: ENIs with status `available` in subnets that ECS uses (tasks, container instances, awsvpc
-services), except those AWS manages itself (load balancer, NAT gateway, VPC endpoint and other
-requester-managed interfaces) → low, medium when the subnet is under pressure (free addresses
-below `thresholds.subnet_free_medium`, or short at the services' peak). The description says
-where it came from (`arn:aws:ecs:…:attachment/…` is a leftover task ENI); AWS gives no creation
-time, so the age is only hinted at.
+services) → low, medium when the subnet is under pressure (free addresses below
+`thresholds.subnet_free_medium`, or short at the services' peak). ECS's own leftovers count even
+though ECS created them requester-managed: task ENIs (description
+`arn:aws:ecs:<region>:<account>:attachment/<id>`) and trunk or branch ENIs left after their
+instance. Other services' managed interfaces (load balancers, NAT gateways, VPC endpoints,
+Lambda, EFS, RDS …) stay excluded: their owner deletes them. AWS gives no creation time, so the
+age is only hinted at.
 
 Fix: check nothing needs it (tags, description), then `aws ec2 delete-network-interface
 --network-interface-id <eni>`.
@@ -18,6 +20,7 @@ Fix: check nothing needs it (tags, description), then `aws ec2 delete-network-in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from auditor.analysis.context import AnalysisContext
@@ -38,7 +41,19 @@ MANAGED_PREFIXES = (
 )
 
 
+ECS_ATTACHMENT = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d+:attachment/\S+$")
+ECS_INTERFACE_TYPES = ("trunk", "branch")
+
+
+def is_ecs_leftover(eni: NetworkInterface) -> bool:
+    """An ENI ECS created (requester-managed or not): a task's, or an instance's trunk/branch."""
+    return bool(ECS_ATTACHMENT.match(eni.description)) or eni.interface_type in ECS_INTERFACE_TYPES
+
+
 def is_aws_managed(eni: NetworkInterface) -> bool:
+    """Another service's managed interface, which that service deletes itself."""
+    if is_ecs_leftover(eni):
+        return False
     return (
         eni.requester_managed
         or eni.interface_type not in ("interface", "")
@@ -47,7 +62,11 @@ def is_aws_managed(eni: NetworkInterface) -> bool:
 
 
 def origin_hint(eni: NetworkInterface) -> str:
-    if eni.description.startswith("arn:aws:ecs:") and ":attachment/" in eni.description:
+    if eni.interface_type == "trunk":
+        return "an ECS trunk ENI left after its container instance (terminated or deregistered)"
+    if eni.interface_type == "branch":
+        return "an ECS branch ENI left after its task"
+    if ECS_ATTACHMENT.match(eni.description):
         return "left by an ECS task (its attachment no longer exists)"
     if eni.description:
         return f"described as {eni.description!r}"

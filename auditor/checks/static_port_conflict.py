@@ -9,8 +9,10 @@ running — the classic minimumHealthyPercent 100 / maximumPercent 200 deadlock.
 bind the same host port in one cluster compete for the same instances.
 
 What, for EC2 services whose task definition binds static host ports, with the instances that can
-take the task (ACTIVE in the cluster, matching `memberOf` constraints on instance attributes):
-desired count above them → high; deployment peak (`desired × maximumPercent / 100`) above them →
+take the task (ACTIVE with a connected agent in the cluster; ECS Anywhere ones only for EXTERNAL
+services; matching `memberOf` constraints on instance attributes): desired count above them →
+high; deployment peak (from the desired count: `floor(desired × maximumPercent / 100)`, or two
+full revisions for blue/green-like deployments) above them →
 medium (`deployment_deadlock` says whether it cannot progress at all); two services in one cluster
 claiming the same host port and protocol → medium. DAEMON services are judged per instance, so
 only by their port claims. A placement expression this check cannot read → unknown.
@@ -25,11 +27,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator
 
+from auditor.analysis.capacity import peak_tasks
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.placement import (
     DEFAULT_MAXIMUM_PERCENT,
     HostPort,
     eligible_instances,
+    runs_here,
     static_host_ports,
 )
 from auditor.checks.base import ECS_INVENTORY, Check
@@ -41,7 +45,7 @@ ID = "static-port-conflict"
 
 
 def _port_text(ports: list[HostPort]) -> list[str]:
-    return sorted({f"{p.port}/{p.protocol}" for p in ports})
+    return sorted({p.text for p in ports})
 
 
 def _count_findings(
@@ -51,7 +55,8 @@ def _count_findings(
     td = inv.task_definition_of(service)
     constraints = service.placement_constraints + (td.placement_constraints if td else ())
     where = ctx.at_service(service)
-    eligible = eligible_instances(inv.instances_by_cluster.get(service.cluster_arn, []), constraints)
+    instances = [ci for ci in inv.instances_by_cluster.get(service.cluster_arn, []) if runs_here(ci, service)]
+    eligible = eligible_instances(instances, constraints)
     if eligible is None:
         yield CHECK.unknown(
             where,
@@ -60,7 +65,7 @@ def _count_findings(
         )
         return
     percent = service.maximum_percent or DEFAULT_MAXIMUM_PERCENT
-    peak = math.ceil(service.desired_count * percent / 100)
+    peak = peak_tasks(service.desired_count, service)
     min_healthy = service.minimum_healthy_percent if service.minimum_healthy_percent is not None else 100
     must_keep = math.ceil(service.desired_count * min_healthy / 100)
     count = len(eligible)
@@ -102,14 +107,15 @@ def _count_findings(
 
 def _claims(ctx: AnalysisContext) -> Iterator[Finding]:
     inv = ctx.inventory
-    by_port: dict[tuple[str, int, str], list[Service]] = defaultdict(list)
+    by_port: dict[tuple[str, str], list[Service]] = defaultdict(list)
     for service in ctx.snapshot.services:
         td = inv.task_definition_of(service)
         if td is None or service.status != "ACTIVE":
             continue
-        for number, proto in {(p.port, p.protocol) for p in static_host_ports(td)}:
-            by_port[(service.cluster_arn, number, proto)].append(service)
-    for (cluster_arn, port, protocol), services in sorted(by_port.items()):
+        for text in {p.text for p in static_host_ports(td)}:
+            by_port[(service.cluster_arn, text)].append(service)
+    for (cluster_arn, text), services in sorted(by_port.items()):
+        port, _, protocol = text.partition("/")
         if len(services) < 2:
             continue
         services = sorted(services, key=lambda s: s.name)

@@ -10,7 +10,13 @@ open at least `thresholds.wide_port_min_ports` ports (protocol `-1` counts as al
 the source classified: internet → critical, another public CIDR → high, a private CIDR wider than
 the group's VPC → medium, inside the VPC → low, another security group, itself or a prefix list
 → low, the load balancer's own group → info (the recommended pattern for dynamic host ports).
-The finding names the bridge services with dynamic host ports that run behind the group.
+An internet or public source reaches the group only where something gives it a path: an ENI in
+the group with a public address, or an internet-facing Network Load Balancer without security
+groups that keeps client IPs (instance targets by default; UDP ip targets) in front of a service
+of the clusters behind the group. Without either (`publicly_reachable` false) such a rule is
+medium: open to every private network and one public IP away from the internet. ENIs not
+collected: the severity stays as if reachable. The finding names the bridge services with
+dynamic host ports that run behind the group.
 
 Fix: allow the ECS dynamic port range (tcp 32768-65535) only from the load balancer's security
 group: `aws ec2 authorize-security-group-ingress --group-id <sg> --ip-permissions
@@ -21,6 +27,7 @@ wide rule.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.placement import dynamic_port_services
@@ -73,6 +80,66 @@ def run(ctx: AnalysisContext) -> Iterator[Finding]:
             yield _finding(ctx, group, rule, span, lb_groups, used, services)
 
 
+@dataclass(frozen=True)
+class Exposure:
+    """How the internet could reach ENIs in a group; `reachable` None when ENIs were not collected."""
+
+    reachable: bool | None
+    public_enis: tuple[str, ...] = ()
+    load_balancers: tuple[str, ...] = ()
+
+
+def _preserving_nlbs(ctx: AnalysisContext, clusters: set[str]) -> tuple[str, ...]:
+    """Internet-facing NLBs without security groups that keep client IPs, in front of services of
+    these clusters: their targets see internet sources directly."""
+    inv = ctx.inventory
+    names = set()
+    for service in ctx.snapshot.services:
+        if service.cluster_arn not in clusters:
+            continue
+        for lb in service.load_balancers:
+            tg = inv.target_groups.get(lb.target_group_arn or "")
+            if tg is None:
+                continue
+            preserves = tg.target_type == "instance" or (tg.protocol or "").upper() in ("UDP", "TCP_UDP")
+            for arn in tg.load_balancer_arns:
+                balancer = inv.load_balancers.get(arn)
+                if (
+                    balancer
+                    and preserves
+                    and balancer.type == "network"
+                    and not balancer.security_group_ids
+                    and balancer.scheme == "internet-facing"
+                ):
+                    names.add(balancer.name)
+    return tuple(sorted(names))
+
+
+def exposure(ctx: AnalysisContext, group: SecurityGroup, clusters: set[str]) -> Exposure:
+    if ctx.missing(group.account, group.region, "ec2:DescribeNetworkInterfaces"):
+        return Exposure(reachable=None)
+    public = tuple(
+        sorted(
+            e.eni_id
+            for e in ctx.snapshot.network_interfaces
+            if group.group_id in e.security_group_ids and e.public_ip
+        )
+    )
+    nlbs = _preserving_nlbs(ctx, clusters)
+    return Exposure(reachable=bool(public or nlbs), public_enis=public, load_balancers=nlbs)
+
+
+def _reach_text(reach: Exposure | None) -> str:
+    if reach is None or reach.reachable is None:
+        return ""
+    if reach.load_balancers:
+        nlbs = ", ".join(reach.load_balancers)
+        return f"; internet-facing NLB {nlbs} has no security group and keeps client IPs"
+    if reach.public_enis:
+        return f"; {len(reach.public_enis)} ENI(s) in the group have a public address"
+    return "; no ENI in the group has a public address"
+
+
 def _finding(
     ctx: AnalysisContext,
     group: SecurityGroup,
@@ -84,6 +151,12 @@ def _finding(
 ) -> Finding:
     inv = ctx.inventory
     kind = classify_source(rule, group, inv.vpcs.get(group.vpc_id or ""), lb_groups)
+    severity = SEVERITY_BY_SOURCE[kind]
+    reach: Exposure | None = None
+    if kind in ("internet", "public-cidr"):
+        reach = exposure(ctx, group, used["clusters"])
+        if reach.reachable is False:
+            severity = "medium"
     count = span[1] - span[0] + 1
     source = source_text(rule)
     suggested = sorted({g for s in services for g in inv.load_balancer_groups_of(s)})
@@ -103,6 +176,10 @@ def _finding(
         "dynamic_port_services": [s.name for s in services],
         "load_balancer_groups": suggested,
     }
+    if reach is not None:
+        detail["publicly_reachable"] = reach.reachable
+        detail["public_enis"] = list(reach.public_enis)
+        detail["client_ip_preserving_nlbs"] = list(reach.load_balancers)
     if kind == "load-balancer-sg":
         recommendation = (
             "This is the recommended pattern for dynamic host ports; narrow it to tcp "
@@ -119,8 +196,8 @@ def _finding(
     proto = "all protocols" if rule.protocol == "-1" else rule.protocol
     where = ctx.at_group(group, clusters, f"{rule.protocol}:{span[0]}-{span[1]}:{source}")
     ports = f"{count} ports ({proto} {span[0]}-{span[1]})"
-    title = f"{group.group_id} ({group.name}) opens {ports} to {source} [{kind}]"
-    return CHECK.finding(where, SEVERITY_BY_SOURCE[kind], title, detail, recommendation)
+    title = f"{group.group_id} ({group.name}) opens {ports} to {source} [{kind}]{_reach_text(reach)}"
+    return CHECK.finding(where, severity, title, detail, recommendation)
 
 
 CHECK = Check(

@@ -5,10 +5,12 @@ groups, route tables and VPC endpoints. Pages of 1000; instance types asked for 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from auditor.collect.ecs import chunks
+from auditor.errors import ExpectedError
 from auditor.model import (
     Ec2Instance,
     InstanceTypeInfo,
@@ -243,14 +245,55 @@ def parse_vpc_endpoint(raw: dict[str, Any], account: str, region: str) -> VpcEnd
 # ---------------------------------------------------------------- collection
 
 
+# EC2 rejects a whole DescribeInstances request for one id it cannot use; the message names it.
+MISSING_INSTANCE_CODES = ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed")
+_QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
+
+
+def ids_in_message(message: str) -> set[str]:
+    """The ids EC2 names in a NotFound/Malformed message (`'i-1, i-2'` or `"mi-…"`)."""
+    found: set[str] = set()
+    for single, double in _QUOTED.findall(message):
+        found |= {part.strip() for part in (single or double).split(",") if part.strip()}
+    return found
+
+
+def is_ec2_instance_id(instance_id: str) -> bool:
+    """EC2 ids (`i-…`); ECS Anywhere instances carry SSM managed-instance ids (`mi-…`)."""
+    return instance_id.startswith("i-")
+
+
 def collect_instances(rec: Recorder, instance_ids: Iterable[str]) -> list[Ec2Instance]:
+    """The EC2 instances behind container instances. Only `i-` ids are asked for; an id EC2 no
+    longer knows (a terminated instance still registered) is dropped from the request and named
+    in the coverage row's detail, so the other instances of the region keep their data."""
+    wanted = sorted({i for i in instance_ids if is_ec2_instance_id(i)})
+    external = sorted(set(instance_ids) - set(wanted))
+    api = "ec2:DescribeInstances"
+    if external:
+        rec.note(api, f"not asked (ECS Anywhere, not EC2): {', '.join(external)}")
     result: list[Ec2Instance] = []
-    for batch in chunks(sorted(set(instance_ids)), INSTANCE_BATCH):
-        for page in rec.pages("ec2", "describe_instances", InstanceIds=batch):
-            for reservation in page.get("Reservations", []):
+    missing: list[str] = []
+    for batch in chunks(wanted, INSTANCE_BATCH):
+        while batch:
+            try:
+                response = rec.call_expecting(
+                    MISSING_INSTANCE_CODES, "ec2", "describe_instances", InstanceIds=batch
+                )
+            except ExpectedError as exc:
+                named = ids_in_message(exc.message) & set(batch)
+                if not named:  # nothing to drop: a failure like any other
+                    raise rec.failure(api, exc.cause) from exc
+                missing += sorted(named)
+                batch = [i for i in batch if i not in named]
+                continue
+            for reservation in response.get("Reservations", []):
                 result.extend(
                     parse_instance(i, rec.account, rec.region) for i in reservation.get("Instances", [])
                 )
+            break
+    if missing:
+        rec.note(api, f"not found (terminated?): {', '.join(missing)}")
     return result
 
 

@@ -26,6 +26,7 @@ from auditor.model import (
     ServiceLoadBalancer,
     Task,
     TaskDefinition,
+    TaskSet,
 )
 
 if TYPE_CHECKING:
@@ -79,12 +80,70 @@ def parse_container_instance(
         attachments=tuple(_attachment(a) for a in raw.get("attachments", [])),
         running_tasks=int(raw.get("runningTasksCount", 0)),
         pending_tasks=int(raw.get("pendingTasksCount", 0)),
+        status_reason=raw.get("statusReason") or None,
+        registered_at=_iso(raw.get("registeredAt")),
+    )
+
+
+def _iso(value: Any) -> str | None:
+    """An API timestamp (datetime from botocore, or text) as ISO 8601 text; None when absent."""
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _load_balancers(raw: list[dict[str, Any]]) -> tuple[ServiceLoadBalancer, ...]:
+    return tuple(
+        ServiceLoadBalancer(
+            target_group_arn=lb.get("targetGroupArn"),
+            load_balancer_name=lb.get("loadBalancerName"),
+            container_name=lb.get("containerName"),
+            container_port=lb.get("containerPort"),
+        )
+        for lb in raw
+    )
+
+
+def parse_task_set(raw: dict[str, Any]) -> TaskSet:
+    awsvpc = (raw.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    return TaskSet(
+        id=raw.get("id", ""),
+        status=raw.get("status", ""),
+        task_definition_arn=raw.get("taskDefinition"),
+        launch_type=raw.get("launchType") or None,
+        subnets=tuple(awsvpc.get("subnets", [])),
+        security_groups=tuple(awsvpc.get("securityGroups", [])),
+        assign_public_ip=awsvpc.get("assignPublicIp", "DISABLED") if awsvpc else None,
+        load_balancers=_load_balancers(raw.get("loadBalancers", [])),
+        started_by=raw.get("startedBy"),
+    )
+
+
+def _primary(task_sets: tuple[TaskSet, ...]) -> TaskSet | None:
+    """The task set that carries the service's traffic: PRIMARY, else the first ACTIVE one."""
+    return next((t for t in task_sets if t.status == "PRIMARY"), None) or next(
+        (t for t in task_sets if t.status == "ACTIVE"), None
     )
 
 
 def parse_service(raw: dict[str, Any], account: str, region: str) -> Service:
+    """A service. For EXTERNAL and CODE_DEPLOY services the network configuration, task definition
+    and load balancers live on the task sets: the primary task set's fill what the service lacks,
+    and the service's subnets and groups are the union over its task sets."""
     awsvpc = raw.get("networkConfiguration", {}).get("awsvpcConfiguration", {})
     deployment_config = raw.get("deploymentConfiguration") or {}
+    task_sets = tuple(parse_task_set(ts) for ts in raw.get("taskSets", []))
+    primary = _primary(task_sets)
+    subnets = tuple(awsvpc.get("subnets", [])) or tuple(
+        dict.fromkeys(s for t in task_sets for s in t.subnets)
+    )
+    groups = tuple(awsvpc.get("securityGroups", [])) or tuple(
+        dict.fromkeys(g for t in task_sets for g in t.security_groups)
+    )
+    public_ip = awsvpc.get("assignPublicIp") if awsvpc else (primary.assign_public_ip if primary else None)
+    load_balancers = _load_balancers(raw.get("loadBalancers", [])) or tuple(
+        lb for t in task_sets for lb in t.load_balancers
+    )
     return Service(
         arn=raw["serviceArn"],
         name=raw["serviceName"],
@@ -92,27 +151,19 @@ def parse_service(raw: dict[str, Any], account: str, region: str) -> Service:
         account=account,
         region=region,
         status=raw.get("status", ""),
-        task_definition_arn=raw.get("taskDefinition"),
-        launch_type=raw.get("launchType") or None,
+        task_definition_arn=raw.get("taskDefinition") or (primary.task_definition_arn if primary else None),
+        launch_type=raw.get("launchType") or (primary.launch_type if primary else None),
         capacity_providers=tuple(s["capacityProvider"] for s in raw.get("capacityProviderStrategy", [])),
         scheduling_strategy=raw.get("schedulingStrategy", "REPLICA"),
         desired_count=int(raw.get("desiredCount", 0)),
         running_count=int(raw.get("runningCount", 0)),
         pending_count=int(raw.get("pendingCount", 0)),
-        subnets=tuple(awsvpc.get("subnets", [])),
-        security_groups=tuple(awsvpc.get("securityGroups", [])),
-        assign_public_ip=awsvpc.get("assignPublicIp") if awsvpc else None,
+        subnets=subnets,
+        security_groups=groups,
+        assign_public_ip=public_ip,
         maximum_percent=deployment_config.get("maximumPercent"),
         minimum_healthy_percent=deployment_config.get("minimumHealthyPercent"),
-        load_balancers=tuple(
-            ServiceLoadBalancer(
-                target_group_arn=lb.get("targetGroupArn"),
-                load_balancer_name=lb.get("loadBalancerName"),
-                container_name=lb.get("containerName"),
-                container_port=lb.get("containerPort"),
-            )
-            for lb in raw.get("loadBalancers", [])
-        ),
+        load_balancers=load_balancers,
         placement_constraints=tuple(
             PlacementConstraint(type=c.get("type", ""), expression=c.get("expression", ""))
             for c in raw.get("placementConstraints", [])
@@ -134,6 +185,9 @@ def parse_service(raw: dict[str, Any], account: str, region: str) -> Service:
             for ts in raw.get("taskSets", [])
             if ts.get("networkConfiguration", {}).get("awsvpcConfiguration")
         ),
+        deployment_controller=(raw.get("deploymentController") or {}).get("type") or "ECS",
+        deployment_strategy=deployment_config.get("strategy"),
+        task_sets=task_sets,
     )
 
 
@@ -144,6 +198,9 @@ def parse_task(raw: dict[str, Any], account: str, region: str) -> Task:
             container_port=b.get("containerPort"),
             host_port=b.get("hostPort"),
             protocol=b.get("protocol", "tcp"),
+            bind_ip=b.get("bindIP"),
+            container_port_range=b.get("containerPortRange"),
+            host_port_range=b.get("hostPortRange"),
         )
         for c in raw.get("containers", [])
         for b in c.get("networkBindings", [])
@@ -174,7 +231,9 @@ def secret_source(value_from: str) -> str:
 
 
 def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> TaskDefinition:
-    """A task definition with its network facts. Only the *counts* of environment and secrets."""
+    """A task definition with its network facts. Only the *counts* of environment and secrets.
+    Without `networkMode`, ECS uses `bridge` on Linux and its NAT `default` on Windows."""
+    os_family = str((raw.get("runtimePlatform") or {}).get("operatingSystemFamily") or "")
     containers: list[ContainerDefinition] = []
     for c in raw.get("containerDefinitions", []):
         log = c.get("logConfiguration") or {}
@@ -187,6 +246,7 @@ def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> Tas
                         container_port=p.get("containerPort"),
                         host_port=p.get("hostPort"),
                         protocol=p.get("protocol", "tcp"),
+                        container_port_range=p.get("containerPortRange"),
                     )
                     for p in c.get("portMappings", [])
                 ),
@@ -206,13 +266,14 @@ def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> Tas
         revision=int(raw.get("revision", 0)),
         account=account,
         region=region,
-        network_mode=raw.get("networkMode") or "bridge",  # ECS's default for EC2 is bridge
+        network_mode=raw.get("networkMode") or ("default" if os_family.startswith("WINDOWS") else "bridge"),
         requires_compatibilities=tuple(raw.get("requiresCompatibilities", [])),
         containers=tuple(containers),
         placement_constraints=tuple(
             PlacementConstraint(type=c.get("type", ""), expression=c.get("expression", ""))
             for c in raw.get("placementConstraints", [])
         ),
+        os_family=os_family or None,
     )
 
 

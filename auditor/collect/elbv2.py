@@ -36,6 +36,7 @@ def parse_load_balancer(raw: dict[str, Any], account: str, region: str) -> LoadB
         type=raw.get("Type", ""),
         vpc_id=raw.get("VpcId"),
         security_group_ids=tuple(raw.get("SecurityGroups", [])),
+        scheme=raw.get("Scheme"),
     )
 
 

@@ -130,6 +130,7 @@ def _collect_ecs(
     tasks = out.records.get("tasks", [])
     td_arns = {s.task_definition_arn for s in services if s.task_definition_arn}
     td_arns |= {d.task_definition_arn for s in services for d in s.deployments if d.task_definition_arn}
+    td_arns |= {t.task_definition_arn for s in services for t in s.task_sets if t.task_definition_arn}
     td_arns |= {t.task_definition_arn for t in tasks if t.task_definition_arn}
     if td_arns:
         out.add("task_definitions", _attempt(BY_FIELD["task_definitions"].fn, rec, td_arns, default=[]))

@@ -20,7 +20,7 @@ import botocore.config
 import botocore.exceptions
 
 from auditor.collect.ratelimits import Limiter
-from auditor.errors import ApiFailure, CollectError
+from auditor.errors import ApiFailure, CollectError, ExpectedError
 from auditor.model import Coverage
 
 __all__ = ["ApiFailure", "Clients", "Recorder", "api_name", "classify", "open_session"]
@@ -176,8 +176,38 @@ class Recorder:
                 tally.status, tally.detail = status, detail
         return ApiFailure(api, status, detail)
 
+    def failure(self, api: str, exc: Exception) -> ApiFailure:
+        """Record a failed call the collector could not recover from; the ApiFailure to raise."""
+        return self._failed(api, exc)
+
+    def note(self, api: str, text: str) -> None:
+        """Add a remark to an API's coverage row (its status unchanged)."""
+        tally = self._tally(api)
+        with self._lock:
+            tally.detail = f"{tally.detail}; {text}" if tally.detail else text
+
+    def _expected(self, api: str, exc: Exception, expected: tuple[str, ...]) -> ExpectedError | None:
+        """An error answer the caller recovers from: counted as a call, not as a failure."""
+        if not expected or not isinstance(exc, botocore.exceptions.ClientError):
+            return None
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        if code not in expected:
+            return None
+        tally = self._tally(api)
+        with self._lock:
+            tally.calls += 1
+        return ExpectedError(api, code, str(error.get("Message", "")), exc)
+
     def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
         """One request; ApiFailure (recorded) if it fails."""
+        return self.call_expecting((), service, operation, **kwargs)
+
+    def call_expecting(
+        self, expected: tuple[str, ...], service: str, operation: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        """One request, as `call`; but an error whose code is in `expected` is raised as
+        ExpectedError for the caller to recover from, and not recorded as a failure."""
         client = self.clients.get(service, self.region)
         api = api_name(client, operation)
         self.clients.limiter.acquire(self.region, api)
@@ -186,6 +216,9 @@ class Recorder:
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             if isinstance(exc, botocore.exceptions.NoCredentialsError):
                 raise
+            known = self._expected(api, exc, expected)
+            if known is not None:
+                raise known from exc
             raise self._failed(api, exc) from exc
         self._count(api, response)
         return response

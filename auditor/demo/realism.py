@@ -188,15 +188,54 @@ def make_trunk(account: str, region: str, eni_id: str) -> None:
 
 
 def set_deployment_configuration(
-    account: str, region: str, cluster: str, service: str, maximum_percent: int, minimum_healthy_percent: int
+    account: str,
+    region: str,
+    cluster: str,
+    service: str,
+    maximum_percent: int,
+    minimum_healthy_percent: int,
+    strategy: str | None = None,
 ) -> None:
-    """moto neither stores nor returns `deploymentConfiguration`."""
+    """moto neither stores nor returns `deploymentConfiguration` (its 2025 `strategy` included)."""
     backend = get_backend("ecs")[account][region]
     svc = backend.services[f"{cluster}:{service}"]
-    svc.deployment_configuration = {  # type: ignore[attr-defined]
+    config: dict[str, Any] = {
         "maximumPercent": maximum_percent,
         "minimumHealthyPercent": minimum_healthy_percent,
     }
+    if strategy:
+        config.update(strategy=strategy, bakeTimeInMinutes=10)
+    svc.deployment_configuration = config  # type: ignore[attr-defined]
+
+
+def omit_network_mode(account: str, region: str, task_definition_arn: str) -> None:
+    """moto fills in `bridge` for a task definition without `networkMode`; ECS returns none (on
+    Windows that means its NAT `default`)."""
+    family, revision = task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)
+    backend = get_backend("ecs")[account][region]
+    backend.task_definitions[family][int(revision)].network_mode = None
+
+
+def set_registration(
+    account: str, region: str, cluster: str, container_instance_arn: str, status: str, reason: str
+) -> None:
+    """moto registers every instance ACTIVE at once: give one the state and reason ECS reports."""
+    backend = get_backend("ecs")[account][region]
+    ci = backend.container_instances[cluster][container_instance_arn.rsplit("/", 1)[-1]]
+    ci.status = status
+    ci.status_reason = reason  # type: ignore[attr-defined]
+    ci.agent_connected = False
+
+
+def make_external(
+    account: str, region: str, cluster: str, container_instance_arn: str, managed_id: str
+) -> None:
+    """moto cannot register an ECS Anywhere instance: turn a registered one into what ECS reports
+    for an external instance (an SSM managed-instance id, `ecs.capability.external`, no EC2 type)."""
+    backend = get_backend("ecs")[account][region]
+    ci = backend.container_instances[cluster][container_instance_arn.rsplit("/", 1)[-1]]
+    ci.ec2_instance_id = managed_id
+    ci.attributes = {"ecs.os-type": "linux", "ecs.os-family": "LINUX", "ecs.capability.external": None}
 
 
 def set_service_counts(account: str, region: str, cluster: str, service: str, running: int) -> None:

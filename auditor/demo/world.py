@@ -29,6 +29,13 @@ eu-west-1 — trunking disabled (VPC 10.1.0.0/16)
   cluster `eu-app` (EC2): two m5.xlarge without trunk, one at 3 of 3 awsvpc tasks
     → eni-headroom high and eni-trunking "would raise 3 → 20"; tasks' group open to the VPC (low)
   its ENI quota view is lowered to 8 → eni-quota; us-east-1 (quota 5000) stays quiet
+us-east-1, real-fleet shapes (issue 12)
+  service `checkout` (awsvpc, ECS strategy BLUE_GREEN, us-east-1b only) peaks at 2 × desired; the
+    only 1b instance is full, slots in 1a do not count → eni-headroom service high
+  an ECS Anywhere instance (`mi-…`) in `prod-web`: no capacity row, never sent to EC2
+  a c5.large in `prod-web` REGISTRATION_FAILED (trunk not provisioned) → instance-registration high
+  cluster `win-apps`: a Windows c5.large (trunking enabled, no trunk: Linux-only, so no finding)
+    running `iis-api` (awsvpc); `iis-legacy` without networkMode (Windows NAT `default`)
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ ClientFactory = Callable[[str, str], Any]
 PRIMARY = "us-east-1"
 SECONDARY = "eu-west-1"
 AMI = "ami-0abcdef1234567890"
+WINDOWS_AMI = "ami-03cf127a"  # one of moto's built-in Windows images: the agent reports ecs.os-type windows
 
 
 @dataclass
@@ -187,9 +195,10 @@ class _Builder:
         groups: list[str],
         profile: str,
         trunk: bool = False,
+        image: str = AMI,
     ) -> tuple[str, str]:
         instance = self.ec2.run_instances(
-            ImageId=AMI,
+            ImageId=image,
             MinCount=1,
             MaxCount=1,
             InstanceType=instance_type,
@@ -231,6 +240,7 @@ class _Builder:
         host_port: int | None = None,
         fargate: bool = False,
         user: str | None = None,
+        windows: bool = False,
     ) -> str:
         container: dict[str, Any] = {
             "name": family,
@@ -254,10 +264,20 @@ class _Builder:
             container["portMappings"] = [mapping]
         if user:
             container["user"] = user
-        kwargs: dict[str, Any] = {"family": family, "networkMode": mode, "containerDefinitions": [container]}
+        kwargs: dict[str, Any] = {"family": family, "containerDefinitions": [container]}
+        if mode != "default":  # Windows without networkMode: ECS's NAT "default"
+            kwargs["networkMode"] = mode
+        if windows:
+            kwargs["runtimePlatform"] = {
+                "operatingSystemFamily": "WINDOWS_SERVER_2022_CORE",
+                "cpuArchitecture": "X86_64",
+            }
         if fargate:
             kwargs.update(requiresCompatibilities=["FARGATE"], cpu="256", memory="512")
-        return str(self.ecs.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"])
+        arn = str(self.ecs.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"])
+        if mode == "default":
+            realism.omit_network_mode(self.world.account, self.region, arn)
+        return arn
 
     def run_awsvpc(
         self,
@@ -345,6 +365,7 @@ class _Builder:
         minimum_healthy: int = 100,
         running: int = 0,
         scale_max: int | None = None,
+        strategy: str | None = None,
     ) -> None:
         kwargs: dict[str, Any] = {
             "cluster": cluster,
@@ -370,7 +391,7 @@ class _Builder:
             kwargs.pop("desiredCount")
         self.ecs.create_service(**kwargs)
         realism.set_deployment_configuration(
-            self.world.account, self.region, cluster, name, maximum_percent, minimum_healthy
+            self.world.account, self.region, cluster, name, maximum_percent, minimum_healthy, strategy
         )
         realism.set_service_counts(self.world.account, self.region, cluster, name, running)
         if scale_max is not None:
@@ -463,6 +484,9 @@ def _build_primary(client: ClientFactory, world: World) -> None:
     trunked = b.container_instance("prod-web", "c5.large", sub_a, [hosts_alb], profile, trunk=True)
     pre_optin = b.container_instance("prod-web", "c5.large", sub_b, [hosts_alb, legacy], profile)
     small = b.container_instance("prod-web", "t3.medium", sub_a, [hosts_open], profile)
+    # an Elastic IP on the host with the world-open group: the internet reaches it (critical)
+    address = b.ec2.allocate_address(Domain="vpc")["AllocationId"]
+    b.ec2.associate_address(AllocationId=address, InstanceId=small[0])
     hosts = (trunked, pre_optin, small)
     world.ids.update(i_trunked=trunked[0], i_pre_optin=pre_optin[0], i_t3=small[0])
 
@@ -549,6 +573,52 @@ def _build_primary(client: ClientFactory, world: World) -> None:
         port=443,
         running=2,
     )
+
+    # Blue/green (ECS's own strategy) in us-east-1b only: two full revisions at once, so its peak is
+    # 2 × desired; the only instance in its zone is full and free slots in 1a do not count.
+    checkout_td = b.task_definition("checkout", "awsvpc", port=8080)
+    b.service(
+        "prod-web",
+        "checkout",
+        checkout_td,
+        1,
+        subnets=[sub_b],
+        groups=[tasks_sg],
+        running=0,
+        maximum_percent=100,
+        strategy="BLUE_GREEN",
+    )
+
+    # An ECS Anywhere (external) instance in the same cluster: never sent to EC2, no ENI verdict.
+    onprem = b.container_instance("prod-web", "t3.medium", sub_a, [hosts_alb], profile)
+    realism.make_external(world.account, PRIMARY, "prod-web", onprem[1], "mi-0a1b2c3d4e5f60718")
+    b.ec2.terminate_instances(InstanceIds=[onprem[0]])
+    world.ids.update(ci_external=onprem[1])
+
+    # An instance whose trunk ENI could not be provisioned: REGISTRATION_FAILED → instance-registration
+    failed = b.container_instance("prod-web", "c5.large", sub_b, [hosts_alb], profile)
+    realism.set_registration(
+        world.account,
+        PRIMARY,
+        "prod-web",
+        failed[1],
+        "REGISTRATION_FAILED",
+        "Unable to provision an ENI trunk: the subnet has insufficient free IPv4 addresses",
+    )
+    world.ids.update(i_registration_failed=failed[0])
+
+    # A Windows cluster: ENI trunking is Linux-only, so its host is never told to get a trunk; its
+    # task definition has no networkMode (Windows' NAT `default`, not bridge).
+    b.ecs.create_cluster(clusterName="win-apps")
+    windows = b.container_instance("win-apps", "c5.large", sub_b, [hosts_alb], profile, image=WINDOWS_AMI)
+    world.ids.update(i_windows=windows[0])
+    iis_td = b.task_definition("iis-api", "awsvpc", port=80, windows=True)
+    b.run_awsvpc("win-apps", iis_td, "iis-api", sub_b, [tasks_sg], windows, device_index=1)
+    b.service(
+        "win-apps", "iis-api", iis_td, 1, subnets=[sub_b], groups=[tasks_sg], running=1, maximum_percent=100
+    )
+    legacy_td = b.task_definition("iis-legacy", "default", windows=True)
+    b.service("win-apps", "iis-legacy", legacy_td, 0)
 
     # ENIs nobody uses: a leftover task ENI (orphan) and a load balancer's (AWS-managed, left alone)
     leftover = b.ec2.create_network_interface(

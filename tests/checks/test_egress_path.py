@@ -48,6 +48,8 @@ def world(
     b.service(
         cluster, "api", td, subnets=("subnet-a",), public_ip=public, launch_type=launch, groups=("sg-t",)
     )
+    if launch == "EC2":  # on EC2 the image pull leaves through the instance's network
+        b.instance(cluster, subnet="subnet-a", groups=("sg-h",))
     return b
 
 
@@ -112,6 +114,17 @@ def test_endpoint_groups_must_admit_443_from_the_tasks():
     assert all("do not admit tcp 443" in m for m in finding.detail["missing_endpoints"])
     by_group = world(None, endpoints=FARGATE_NEEDS, endpoint_rule=rule("tcp", 443, 443, group="sg-t"))
     assert run(by_group) == []
+
+
+def test_on_ec2_endpoint_groups_must_admit_the_instances_not_the_tasks():
+    ec2 = ("ecr.api", "ecr.dkr", "s3", "logs", "ecs", "ecs-agent", "ecs-telemetry")
+    tasks_only = world(None, launch="EC2", endpoints=ec2, endpoint_rule=rule("tcp", 443, 443, group="sg-t"))
+    (finding,) = run(tasks_only)
+    assert finding.detail["path"] == "instance" and all(
+        "sg-h" in m for m in finding.detail["missing_endpoints"]
+    )
+    hosts = world(None, launch="EC2", endpoints=ec2, endpoint_rule=rule("tcp", 443, 443, group="sg-h"))
+    assert run(hosts) == []
 
 
 def test_main_route_table_applies_without_explicit_association():

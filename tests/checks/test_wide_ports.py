@@ -9,7 +9,7 @@ from auditor.config import Config, Thresholds
 from tests.factories import SnapshotBuilder, rule, run_check
 
 
-def world(*rules, bridge_service: bool = True) -> SnapshotBuilder:
+def world(*rules, bridge_service: bool = True, public_ip: str | None = "198.51.100.7") -> SnapshotBuilder:
     b = SnapshotBuilder()
     b.vpc("vpc-1", "10.0.0.0/16")
     cluster = b.cluster()
@@ -17,7 +17,7 @@ def world(*rules, bridge_service: bool = True) -> SnapshotBuilder:
     b.security_group("sg-alb", [rule(from_port=443, to_port=443, cidr="0.0.0.0/0")], name="alb")
     tg = b.load_balancer("sg-alb")
     b.security_group("sg-hosts", list(rules), name="hosts")
-    b.instance(cluster, "c5.large", groups=("sg-hosts",))
+    b.instance(cluster, "c5.large", groups=("sg-hosts",), public_ip=public_ip)
     if bridge_service:
         b.service(cluster, "web", b.task_definition("web", "bridge", host_port=0), desired=2, target_group=tg)
     return b
@@ -25,6 +25,24 @@ def world(*rules, bridge_service: bool = True) -> SnapshotBuilder:
 
 def run(b: SnapshotBuilder, config: Config | None = None):
     return list(run_check(wide_ports, b.build(), config or Config()))
+
+
+@pytest.mark.parametrize(
+    ("source", "public_ip", "coverage", "severity", "reachable"),
+    [
+        ("0.0.0.0/0", "198.51.100.7", "ok", "critical", True),
+        ("0.0.0.0/0", None, "ok", "medium", False),  # no public address: open to private networks only
+        ("203.0.113.0/24", None, "ok", "medium", False),
+        ("0.0.0.0/0", None, "error", "critical", None),  # ENIs not collected: not downgraded
+        ("10.0.0.0/8", None, "ok", "medium", None),  # private sources are not about reachability
+    ],
+)
+def test_reachability_sets_internet_severity(source, public_ip, coverage, severity, reachable):
+    b = world(rule(cidr=source), public_ip=public_ip)
+    b.coverage("ec2:DescribeNetworkInterfaces", coverage)
+    (finding,) = run(b)
+    assert finding.severity == severity
+    assert finding.detail.get("publicly_reachable") is reachable
 
 
 @pytest.mark.parametrize(

@@ -114,4 +114,4 @@ def test_adaptive_mode_retries_too(world, monkeypatch):  # noqa: F811
     for region in REGIONS:
         assert rows[(region, "ecs:ListClusters")].retries == 1
         assert rows[(region, "ecs:ListClusters")].status == "ok"
-    assert {c.name for c in snapshot.clusters} == {"prod-web", "batch", "eu-app"}
+    assert {c.name for c in snapshot.clusters} == {"prod-web", "batch", "eu-app", "win-apps"}

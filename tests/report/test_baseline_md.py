@@ -24,7 +24,7 @@ def result_with(groups: list[str], previous=None):
     b.subnet()
     for g in groups:
         b.security_group(g, [rule(cidr="0.0.0.0/0")], name=f"name-{g}")
-    b.instance(cluster, "c5.large", groups=tuple(groups))
+    b.instance(cluster, "c5.large", groups=tuple(groups), public_ip="198.51.100.7")  # reachable: critical
     return analyse(b.build(), Config(), previous)
 
 
@@ -86,7 +86,7 @@ def test_markdown_summary_escapes_and_counts():
     b.vpc()
     cluster = b.cluster("prod|<b>*x*</b>")
     b.security_group("sg-a", [rule(cidr="0.0.0.0/0")], name="a|b")
-    b.instance(cluster, "c5.large", groups=("sg-a",))
+    b.instance(cluster, "c5.large", groups=("sg-a",), public_ip="198.51.100.7")
     b.coverage("ecs:ListTasks", "denied", "AccessDenied")
     text = render_all(analyse(b.build(), Config()), ("md",))["summary.md"]
     assert "Incomplete audit" in text and "ecs:ListTasks" in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.report import csv, html, json, markdown
+from auditor.report import asff, csv, html, json, markdown, ocsf
 from auditor.result import AuditResult
 
 Renderer = Callable[[AuditResult], dict[str, str]]
@@ -14,6 +14,8 @@ RENDERERS: dict[str, Renderer] = {
     "json": json.render,
     "csv": csv.render,
     "md": markdown.render,
+    "asff": asff.render,
+    "ocsf": ocsf.render,
 }
 
 

@@ -1,7 +1,8 @@
 """The command line: the only place that prints for people and decides exit codes.
 
 Exit codes (CONTRACT.md): 0 completed, nothing at/above --fail-on; 1 completed with a finding
-at/above it; 2 bad usage, config or input file; 3 nothing could be collected.
+at/above it; 2 bad usage, config or input file; 3 nothing could be collected; 5 (extension) the
+report was written but `--security-hub` could not import every finding.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,6 +25,7 @@ from auditor.progress import CollectionProgress
 from auditor.result import AuditResult
 
 PROG = "ecs-net-audit"
+EXIT_IMPORT_FAILED = 5  # the report is written; the Security Hub import failed (in part or whole)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,7 +42,7 @@ def _comma_list(values: Sequence[str] | None) -> tuple[str, ...]:
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under ./reports/)")
     parser.add_argument(
-        "--format", metavar="LIST", help="comma list of html,json,csv,md (default: html,json,csv)"
+        "--format", metavar="LIST", help="comma list of html,json,csv,md,asff,ocsf (default: html,json,csv)"
     )
     parser.add_argument(
         "--baseline",
@@ -68,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--endpoint-url", metavar="URL", help="AWS endpoint (moto, LocalStack)")
     scan.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
     scan.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    scan.add_argument(
+        "--security-hub",
+        action="store_true",
+        help="also import the findings into each account's Security Hub (a write: see policy --security-hub)",
+    )
     _add_output_options(scan)
     scan.set_defaults(func=cmd_scan)
 
@@ -97,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     trend.set_defaults(func=cmd_trend)
 
     policy = sub.add_parser("policy", help="print the least-privilege IAM policy that scan needs")
+    policy.add_argument(
+        "--security-hub",
+        action="store_true",
+        help="add the statement that `scan --security-hub` needs (securityhub:BatchImportFindings)",
+    )
     policy.set_defaults(func=cmd_policy)
     return parser
 
@@ -141,7 +153,15 @@ def _write_run(result: AuditResult, out: Path, formats: tuple[str, ...]) -> list
     return paths
 
 
-def _finish(result: AuditResult, config: Config, kind: str, quiet: bool) -> int:
+def _finish(
+    result: AuditResult,
+    config: Config,
+    kind: str,
+    quiet: bool,
+    after_write: Callable[[AuditResult], int] | None = None,
+) -> int:
+    """Write the reports, say what was found, run `after_write` (an opt-in write such as the
+    Security Hub import, whose non-zero code wins), and decide the exit code."""
     out = _out_dir(config, kind, result.snapshot.generated_at)
     paths = _write_run(result, out, config.output.formats)
     if not quiet:
@@ -164,6 +184,10 @@ def _finish(result: AuditResult, config: Config, kind: str, quiet: bool) -> int:
             )
         for path in paths:
             print(f"wrote {path}")
+    if after_write is not None:
+        code = after_write(result)
+        if code:
+            return code
     fail_on = config.output.fail_on
     return 1 if fail_on and result.worst_at_or_above(fail_on) else 0
 
@@ -200,7 +224,41 @@ def cmd_scan(args: argparse.Namespace) -> int:
         snapshot = collect(clients, regions, config.scan.clusters, progress=progress)
     finally:
         progress.finish(len(regions), quiet=args.quiet or progress.calls == 0)
-    return _finish(analyse(snapshot, config, previous), config, "scan", args.quiet)
+    importer = (
+        _security_hub_import(lambda account: session, config, args.quiet) if args.security_hub else None
+    )
+    return _finish(analyse(snapshot, config, previous), config, "scan", args.quiet, importer)
+
+
+def _security_hub_import(
+    session_for: Callable[[str], Any],
+    config: Config,
+    quiet: bool,
+    client_factory: Callable[[Any, str], Any] | None = None,
+) -> Callable[[AuditResult], int]:
+    """The `--security-hub` step: import the run's ASFF findings (and archive the baseline's
+    resolved ones) into each account's Security Hub; exit 5 with one plain line when any failed."""
+
+    def run(result: AuditResult) -> int:
+        from auditor.outputs.securityhub import import_findings
+        from auditor.report.asff import asff_findings
+        from auditor.report.json import findings_document
+
+        findings = asff_findings(findings_document(result))
+        report = import_findings(
+            findings, session_for, endpoint_url=config.scan.endpoint_url, client_factory=client_factory
+        )
+        if report.ok:
+            if not quiet:
+                print(report.summary())
+            return 0
+        print(f"{PROG}: error: {report.summary()}", file=sys.stderr)
+        for failure in report.failures[:20]:
+            if failure.finding_id:
+                print(f"  {failure.finding_id}: {failure.code}: {failure.message}", file=sys.stderr)
+        return EXIT_IMPORT_FAILED
+
+    return run
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -305,19 +363,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
 
 
-def policy_document() -> dict[str, Any]:
+def policy_document(security_hub: bool = False) -> dict[str, Any]:
+    """The read-only policy `scan` needs; with `security_hub`, plus the import statement."""
     from auditor.collect import PERMISSIONS
 
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "EcsNetAuditReadOnly", "Effect": "Allow", "Action": list(PERMISSIONS), "Resource": "*"}
-        ],
-    }
+    statements: list[dict[str, Any]] = [
+        {"Sid": "EcsNetAuditReadOnly", "Effect": "Allow", "Action": list(PERMISSIONS), "Resource": "*"}
+    ]
+    if security_hub:
+        from auditor.outputs.securityhub import STATEMENT
+
+        statements.append(STATEMENT)
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    print(json.dumps(policy_document(), indent=2))
+    print(json.dumps(policy_document(security_hub=args.security_hub), indent=2))
     return 0
 
 

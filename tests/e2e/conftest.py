@@ -58,7 +58,16 @@ def recorded_operation(entry: dict) -> str:
     if entry.get("body_encoded"):
         body = base64.b64decode(body).decode("utf-8")
     params = parse_qs(body) or parse_qs(urlparse(entry["url"]).query)
+    if "Action" not in params and (service, urlparse(entry["url"]).path) in REST_OPERATIONS:
+        return f"{service}:{REST_OPERATIONS[(service, urlparse(entry['url']).path)]}"
     return f"{service}:{params.get('Action', ['?'])[0]}"
+
+
+# REST-JSON APIs name the operation by path, not by an Action parameter or a target header.
+REST_OPERATIONS = {
+    ("securityhub", "/findings/import"): "BatchImportFindings",
+    ("securityhub", "/findings"): "GetFindings",
+}
 
 
 @dataclass

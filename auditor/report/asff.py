@@ -127,10 +127,8 @@ def resource(finding: dict[str, Any]) -> dict[str, Any]:
     if kind == "region":
         # An account-wide verdict in one region (ENI quota, the account's trunking setting).
         return {"Type": "AwsAccount", "Id": f"AWS::::Account:{account}", **base}
-    if rid.startswith("arn:"):
-        return {"Type": "Other", "Id": rid, **base}
-    other_id = f"arn:{partition}:ecs-net-audit:{region}:{account}:{kind}/{rid}"
-    return {"Type": "Other", "Id": other_id, **base, "Details": {"Other": {kind: clip(rid, 1024)}}}
+    # Other: the ARN where the finding has one (a target group, a capacity provider), else the id.
+    return {"Type": "Other", "Id": rid, **base, "Details": {"Other": {"resource_type": clip(kind, 1024)}}}
 
 
 def details(asff_type: str, finding: dict[str, Any]) -> dict[str, Any]:

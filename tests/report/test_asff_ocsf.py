@@ -267,3 +267,21 @@ def test_formats_write_their_files():
     assert sorted(files) == ["findings.asff.json", "findings.ocsf.json"]
     assert isinstance(json.loads(files["findings.asff.json"]), list)
     assert json.loads(files["findings.ocsf.json"])[0]["class_uid"] == 2003
+
+
+def test_resources_without_an_asff_type_are_other_with_their_arn():
+    doc = findings_document(analyse(small_snapshot(), Config()))
+    base = doc["findings"][0]
+    tg = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/web/0123456789abcdef"
+    cases = [
+        ({"resource_type": "target-group", "resource_id": tg}, ("Other", tg)),
+        ({"resource_type": "vpc", "resource_id": "vpc-0abc"},
+         ("AwsEc2Vpc", "arn:aws:ec2:us-east-1:111122223333:vpc/vpc-0abc")),
+        ({"resource_type": "container-instance", "resource_id": "mi-0abc"}, ("Other", "mi-0abc")),
+        ({"resource_type": "cluster", "resource_id": "arn:aws:ecs:us-east-1:111122223333:cluster/prod"},
+         ("AwsEcsCluster", "arn:aws:ecs:us-east-1:111122223333:cluster/prod")),
+    ]  # fmt: skip
+    for change, (kind, rid) in cases:
+        (item,) = asff_findings({**doc, "findings": [{**base, **change}]})
+        assert (item["Resources"][0]["Type"], item["Resources"][0]["Id"]) == (kind, rid)
+        assert errors(ASFF, item) == []

@@ -371,9 +371,9 @@ def policy_document(security_hub: bool = False) -> dict[str, Any]:
         {"Sid": "EcsNetAuditReadOnly", "Effect": "Allow", "Action": list(PERMISSIONS), "Resource": "*"}
     ]
     if security_hub:
-        from auditor.outputs.securityhub import STATEMENT
+        from auditor.outputs.securityhub import STATEMENTS
 
-        statements.append(STATEMENT)
+        statements += STATEMENTS
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -16,9 +16,9 @@ account without a partner integration. Severity and Types are also given in
 Compliance follows the contract: low and above `FAILED`, `info` `PASSED`, a verdict that could
 not be reached (`detail.unknown`) `NOT_AVAILABLE` — never a pass. With a baseline, the previous
 run's resolved findings follow the current ones with `RecordState` `ARCHIVED`, `Compliance.Status`
-`PASSED` and `Workflow.Status` `RESOLVED` (Security Hub itself moves an existing finding's
-workflow to `RESOLVED` when its record is archived; the workflow field counts for a finding that
-Security Hub has not seen before).
+`PASSED` and `Workflow.Status` `RESOLVED`. Security Hub takes that workflow only for a finding it
+does not hold yet; for one it holds, the import (auditor/outputs/securityhub.py) sets it with
+BatchUpdateFindings.
 """
 
 from __future__ import annotations

@@ -77,8 +77,10 @@ class Server:
     recording: Path
 
     def entries(self) -> list[dict]:
-        """Every request the server received since the world was built."""
-        return [json.loads(line) for line in self.recording.read_text().splitlines() if line.strip()]
+        """Every request the server received since the world was built (moto's recorder also logs
+        in-process `mock_aws` requests of other tests: those never reached this server)."""
+        entries = [json.loads(line) for line in self.recording.read_text().splitlines() if line.strip()]
+        return [e for e in entries if e.get("url", "").startswith(self.url)]
 
     def run(
         self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None

@@ -1,6 +1,6 @@
 """`--security-hub` and `policy --security-hub` through the CLI: the import lands in the scanned
-account's Security Hub, the baseline's resolved findings are archived, a denied import still
-writes the report and exits 5 with one plain line."""
+account's Security Hub in each region, the baseline's resolved findings are archived and
+resolved, a denied import still writes the report and exits 5 with one plain line."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from auditor.cli import EXIT_IMPORT_FAILED, _finish, _security_hub_import, main
 from auditor.config import Config, with_overrides
 from auditor.outputs.securityhub import ACTION, securityhub_client
 from auditor.pipeline import analyse
+from auditor.report import render_all
 from tests.e2e.conftest import recorded_operation
 from tests.report.test_asff_ocsf import small_snapshot
 
@@ -45,7 +46,7 @@ def own_recording(tmp_path):
         recorder._location, recorder._user_enabled = saved
 
 
-def test_scan_imports_into_each_region_and_archives_what_was_resolved(server, tmp_path, own_recording):
+def test_scan_imports_into_each_account_region(server, tmp_path, own_recording):
     first = tmp_path / "first"
     result = server.run(
         "scan", "--endpoint-url", server.url, "--region", REGIONS, "--out", str(first),
@@ -61,22 +62,35 @@ def test_scan_imports_into_each_region_and_archives_what_was_resolved(server, tm
     imports = [op for op in map(recorded_operation, entries) if op == ACTION]
     assert len(imports) == 2  # one call per region: each region's hub gets its own findings
 
-    # the next run, compared with a baseline that had one more finding: that one is archived
-    baseline = json.loads((first / "findings.json").read_text())
+
+def test_a_run_with_a_baseline_archives_and_resolves_what_went_away(tmp_path, capsys, aws_env):
+    """moto has no BatchUpdateFindings: the Security Hub side is a Stubber with the documented
+    responses, and the test checks what the CLI step sends."""
+    first = analyse(small_snapshot(), Config())
+    baseline = json.loads(render_all(first, ("json",))["findings.json"])
     gone = dict(baseline["findings"][0], id="0000feedfacecafe")
     baseline["findings"].append(gone)
-    (tmp_path / "baseline.json").write_text(json.dumps(baseline))
-    second = tmp_path / "second"
-    result = server.run(
-        "scan", "--endpoint-url", server.url, "--region", REGIONS, "--out", str(second),
-        "--format", "json", "--security-hub", "--baseline", str(tmp_path / "baseline.json"),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert f"Security Hub: {len(asff) + 1} findings imported" in result.stdout
-    stored = stored_ids(server, gone["region"])
-    archived = stored[f"ecs-net-audit/{gone['account']}/{gone['region']}/0000feedfacecafe"]
-    assert archived["RecordState"] == "ARCHIVED" and archived["Workflow"]["Status"] == "RESOLVED"
-    assert all(stored[f["Id"]]["RecordState"] == "ACTIVE" for f in asff if f["Region"] == gone["region"])
+    result = analyse(small_snapshot(), Config(), baseline)
+    config = with_overrides(Config(), out=str(tmp_path / "out"), formats=("json",))
+    client = securityhub_client(boto3.session.Session(region_name="us-east-1"), "us-east-1")
+    stub = Stubber(client)
+    count = len(result.findings) + 1
+    gone_id = f"ecs-net-audit/{gone['account']}/{gone['region']}/0000feedfacecafe"
+    stub.add_response(
+        "batch_import_findings", {"FailedCount": 0, "SuccessCount": count, "FailedFindings": []}
+    )
+    product = f"arn:aws:securityhub:us-east-1:{gone['account']}:product/{gone['account']}/default"
+    identifiers = [{"Id": gone_id, "ProductArn": product}]
+    stub.add_response(
+        "batch_update_findings",
+        {"ProcessedFindings": identifiers, "UnprocessedFindings": []},
+        {"FindingIdentifiers": identifiers, "Workflow": {"Status": "RESOLVED"}},
+    )
+    stub.activate()
+    importer = _security_hub_import(lambda account: None, config, False, client_factory=lambda s, r: client)
+    assert _finish(result, config, "scan", False, importer) == 0
+    stub.assert_no_pending_responses()
+    assert f"Security Hub: {count} findings imported in 2 calls, 1 resolved" in capsys.readouterr().out
 
 
 def test_denied_import_writes_the_report_and_exits_5(tmp_path, capsys, aws_env):
@@ -110,9 +124,10 @@ def test_policy_stays_read_only_and_prints_the_import_statement_on_request(capsy
     assert main(["policy", "--security-hub"]) == 0
     extra = json.loads(capsys.readouterr().out)
     assert extra["Statement"][0] == plain["Statement"][0]
-    (statement,) = extra["Statement"][1:]
-    assert statement["Action"] == ["securityhub:BatchImportFindings"]
-    assert statement["Resource"] == "arn:*:securityhub:*:*:product/*/default"
+    importing, resolving = extra["Statement"][1:]
+    assert importing["Action"] == ["securityhub:BatchImportFindings"]
+    assert importing["Resource"] == "arn:*:securityhub:*:*:product/*/default"
+    assert resolving["Action"] == ["securityhub:BatchUpdateFindings"]
 
 
 def test_security_hub_is_a_scan_option_only(capsys):

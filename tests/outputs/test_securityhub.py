@@ -81,6 +81,28 @@ def test_demo_findings_import_once_and_update_on_the_next_run(moto):
     assert set(asked) == {"123456789012"}
 
 
+class MotoWithStubbedUpdate:
+    """moto's Security Hub for the import; BatchUpdateFindings, which moto lacks, from a Stubber
+    fed the documented response."""
+
+    def __init__(self, session: boto3.Session, region: str, identifiers: list[dict[str, str]]) -> None:
+        self.moto = session.client("securityhub", region_name=region)
+        self.update = securityhub_client(session, region)
+        self.stub = Stubber(self.update)
+        self.stub.add_response(
+            "batch_update_findings",
+            {"ProcessedFindings": identifiers, "UnprocessedFindings": []},
+            {"FindingIdentifiers": identifiers, "Workflow": {"Status": "RESOLVED"}},
+        )
+        self.stub.activate()
+
+    def batch_import_findings(self, **kwargs: Any) -> dict[str, Any]:
+        return self.moto.batch_import_findings(**kwargs)
+
+    def batch_update_findings(self, **kwargs: Any) -> dict[str, Any]:
+        return self.update.batch_update_findings(**kwargs)
+
+
 def test_resolved_findings_are_archived_and_resolved(moto):
     session = boto3.session.Session(region_name="us-east-1")
     first = findings_document(analyse(small_snapshot(), Config()))
@@ -89,14 +111,20 @@ def test_resolved_findings_are_archived_and_resolved(moto):
     later = analyse(dataclasses.replace(small_snapshot(), security_groups=()), Config(), first)
     doc = findings_document(later)
     gone = [f for f in first["findings"] if f["check"] == "wide-port-range"]
-    assert gone and {f["id"] for f in gone} <= {f["id"] for f in doc["resolved"]}
-    report = import_findings(asff_findings(doc), lambda a: session, pacer=no_wait())
-    assert report.ok
+    assert gone and {f["id"] for f in gone} == {f["id"] for f in doc["resolved"]}
+    gone_ids = [f"ecs-net-audit/{f['account']}/{f['region']}/{f['id']}" for f in gone]
+    product = f"arn:aws:securityhub:us-east-1:{gone[0]['account']}:product/{gone[0]['account']}/default"
+    client = MotoWithStubbedUpdate(session, "us-east-1", [{"Id": i, "ProductArn": product} for i in gone_ids])
+    report = import_findings(
+        asff_findings(doc), lambda a: session, pacer=no_wait(), client_factory=lambda s, r: client
+    )
+    assert report.ok, report
+    client.stub.assert_no_pending_responses()  # the workflow update was asked for exactly those
+    assert report.ok and report.resolved == len(gone)
+    assert "resolved" in report.summary()
     stored = all_findings(session)
-    for f in gone:
-        item = stored[f"ecs-net-audit/{f['account']}/{f['region']}/{f['id']}"]
-        assert item["RecordState"] == "ARCHIVED" and item["Workflow"]["Status"] == "RESOLVED"
-        assert item["Compliance"]["Status"] == "PASSED"
+    for fid in gone_ids:
+        assert stored[fid]["RecordState"] == "ARCHIVED" and stored[fid]["Compliance"]["Status"] == "PASSED"
     for f in doc["findings"]:
         assert stored[f"ecs-net-audit/{f['account']}/{f['region']}/{f['id']}"]["RecordState"] == "ACTIVE"
 
@@ -129,16 +157,28 @@ def test_an_account_without_a_session_is_reported_not_raised(moto):
 # ------------------------------------------------------------------ Stubber (what moto lacks)
 
 
-def stubbed(responses: list[tuple[str, Any]]) -> tuple[Any, Stubber]:
+def stubbed(
+    responses: list[tuple[str, Any]], operation: str = "batch_import_findings"
+) -> tuple[Any, Stubber]:
     client = securityhub_client(boto3.session.Session(region_name="us-east-1"), "us-east-1")
     stub = Stubber(client)
     for kind, value in responses:
         if kind == "ok":
-            stub.add_response("batch_import_findings", value)
+            stub.add_response(operation, value)
+        elif kind == "update":
+            stub.add_response("batch_update_findings", value)
+        elif kind == "update-error":
+            code, status = value
+            stub.add_client_error(
+                "batch_update_findings",
+                service_error_code=code,
+                service_message=f"{code}!",
+                http_status_code=status,
+            )
         else:
             code, status = value
             stub.add_client_error(
-                "batch_import_findings",
+                operation,
                 service_error_code=code,
                 service_message=f"{code}!",
                 http_status_code=status,
@@ -222,3 +262,56 @@ def test_permission_denied_or_hub_not_enabled_fails_the_account_region_once(aws_
 
 def test_report_summary_when_all_went_in():
     assert ImportReport(imported=3, calls=1).summary() == "Security Hub: 3 findings imported in 1 calls"
+
+
+def archived(n: int) -> list[dict[str, Any]]:
+    return [{**f, "RecordState": "ARCHIVED", "Workflow": {"Status": "RESOLVED"}} for f in many(n)]
+
+
+def test_archived_findings_get_their_workflow_resolved_100_a_call(aws_env):
+    findings = many(2) + archived(150)
+    ok = {"FailedCount": 0, "SuccessCount": 100, "FailedFindings": []}
+    ident = [{"Id": f["Id"], "ProductArn": f["ProductArn"]} for f in findings[2:]]
+    refused = {"FindingIdentifier": ident[-1], "ErrorCode": "FindingNotFound", "ErrorMessage": "not yet"}
+    client, stub = stubbed(
+        [
+            ("ok", ok),
+            ("ok", {**ok, "SuccessCount": 52}),
+            ("update", {"ProcessedFindings": ident[:100], "UnprocessedFindings": []}),
+            ("update", {"ProcessedFindings": ident[100:149], "UnprocessedFindings": [refused]}),
+        ]
+    )
+    report = import_findings(findings, lambda a: None, pacer=no_wait(), client_factory=lambda s, r: client)
+    stub.assert_no_pending_responses()
+    assert report.imported == 152 and report.resolved == 149 and report.calls == 4
+    assert report.failed == 0 and report.unresolved == 1 and not report.ok
+    assert "1 archived findings NOT set to RESOLVED" in report.summary()
+
+
+def test_no_workflow_update_without_permission_is_said_plainly(aws_env):
+    findings = archived(3)
+    client, stub = stubbed(
+        [
+            ("ok", {"FailedCount": 0, "SuccessCount": 3, "FailedFindings": []}),
+            ("update-error", ("AccessDeniedException", 403)),
+        ]
+    )
+    report = import_findings(findings, lambda a: None, pacer=no_wait(), client_factory=lambda s, r: client)
+    stub.assert_no_pending_responses()
+    assert report.imported == 3 and report.failed == 0 and report.unresolved == 3
+    assert "BatchUpdateFindings" in report.summary() and "AccessDeniedException" in report.summary()
+
+
+def test_findings_refused_on_import_are_not_resolved(aws_env):
+    findings = archived(2)
+    refused = {"Id": findings[0]["Id"], "ErrorCode": "InvalidInput", "ErrorMessage": "bad"}
+    ident = [{"Id": findings[1]["Id"], "ProductArn": findings[1]["ProductArn"]}]
+    client, stub = stubbed(
+        [
+            ("ok", {"FailedCount": 1, "SuccessCount": 1, "FailedFindings": [refused]}),
+            ("update", {"ProcessedFindings": ident, "UnprocessedFindings": []}),
+        ]
+    )
+    report = import_findings(findings, lambda a: None, pacer=no_wait(), client_factory=lambda s, r: client)
+    stub.assert_no_pending_responses()
+    assert report.resolved == 1 and report.failed == 1

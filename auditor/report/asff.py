@@ -24,6 +24,7 @@ BatchUpdateFindings.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from auditor.result import AuditResult
@@ -87,12 +88,14 @@ def compliance_status(finding: dict[str, Any]) -> str:
 
 def docs_url(check: str) -> str:
     """The AWS documentation page the check links to in the report."""
+    return docs_by_check().get(check) or FALLBACK_DOCS
+
+
+@cache
+def docs_by_check() -> dict[str, str]:
     from auditor.checks import CHECKS
 
-    for c in CHECKS:
-        if c.id == check and c.docs:
-            return c.docs
-    return FALLBACK_DOCS
+    return {c.id: c.docs for c in CHECKS if c.docs}
 
 
 # ASFF resource type and the ARN builder for each of our resource types.

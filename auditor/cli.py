@@ -244,7 +244,16 @@ def _security_hub_import(
         from auditor.report.asff import asff_findings
         from auditor.report.json import findings_document
 
-        findings = asff_findings(findings_document(result))
+        document = findings_document(result)
+        findings = asff_findings(document)
+        withheld = len(document.get("resolved") or ()) - sum(
+            1 for f in findings if f["RecordState"] == "ARCHIVED"
+        )
+        if withheld and not quiet:
+            print(
+                f"Security Hub: {withheld} findings of the baseline are gone but not resolved there: "
+                "their account, region or data was not collected in this run"
+            )
         report = import_findings(
             findings, session_for, endpoint_url=config.scan.endpoint_url, client_factory=client_factory
         )

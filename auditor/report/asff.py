@@ -15,7 +15,8 @@ account without a partner integration. Severity and Types are also given in
 
 Compliance follows the contract: low and above `FAILED`, `info` `PASSED`, a verdict that could
 not be reached (`detail.unknown`) `NOT_AVAILABLE` — never a pass. With a baseline, the previous
-run's resolved findings follow the current ones with `RecordState` `ARCHIVED`, `Compliance.Status`
+run's resolved findings (those this run saw go away: `confirmed_resolved`) follow the current
+ones with `RecordState` `ARCHIVED`, `Compliance.Status`
 `PASSED` and `Workflow.Status` `RESOLVED`. Security Hub takes that workflow only for a finding it
 does not hold yet; for one it holds, the import (auditor/outputs/securityhub.py) sets it with
 BatchUpdateFindings.
@@ -96,6 +97,13 @@ def docs_by_check() -> dict[str, str]:
     from auditor.checks import CHECKS
 
     return {c.id: c.docs for c in CHECKS if c.docs}
+
+
+@cache
+def needs_by_check() -> dict[str, frozenset[str]]:
+    from auditor.checks import CHECKS
+
+    return {c.id: frozenset(c.needs) for c in CHECKS if c.needs}
 
 
 # ASFF resource type and the ARN builder for each of our resource types.
@@ -246,12 +254,33 @@ def asff_finding(
 
 def asff_findings(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Every finding of a `findings.json` document in ASFF; then, with a baseline, its resolved
-    findings archived."""
+    findings that this run can vouch for (`confirmed_resolved`), archived."""
     now = document["generated_at"]
     out = [asff_finding(f, now, now, change=f.get("change")) for f in document["findings"]]
     since = (document.get("baseline") or {}).get("generated_at") or now
-    out += [asff_finding(f, since, now, resolved=True) for f in document.get("resolved") or ()]
+    out += [asff_finding(f, since, now, resolved=True) for f in confirmed_resolved(document)]
     return out
+
+
+def confirmed_resolved(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The baseline's resolved findings that this run saw go away: in an account and region it
+    audited, with every API the check stands on collected there. A finding that vanished because
+    its region was not audited, or its data was denied, is not resolved — it stays as it was."""
+    scope = document.get("scope") or {}
+    audited = set(scope.get("accounts") or ()), set(scope.get("regions") or ())
+    gaps: dict[tuple[str, str], set[str]] = {}
+    for row in document.get("coverage") or ():
+        if row["status"] != "ok":
+            gaps.setdefault((row["account"], row["region"]), set()).add(row["api"])
+    confirmed = []
+    for finding in document.get("resolved") or ():
+        if finding["account"] not in audited[0] or finding["region"] not in audited[1]:
+            continue
+        missing = gaps.get((finding["account"], finding["region"]), set())
+        needs = needs_by_check().get(finding["check"])  # None: every API of the region counts
+        if not (missing if needs is None else missing & needs):
+            confirmed.append(finding)
+    return confirmed
 
 
 def render(result: AuditResult) -> dict[str, str]:

@@ -18,8 +18,15 @@ import json
 from datetime import datetime
 from typing import Any
 
+from auditor.report.asff import (
+    asff_id,
+    compliance_status,
+    confirmed_resolved,
+    docs_url,
+    partition_of,
+    resource,
+)
 from auditor.result import AuditResult
-from auditor.report.asff import asff_id, compliance_status, docs_url, partition_of, resource
 
 OCSF_VERSION = "1.3.0"
 CATEGORY_UID, CLASS_UID = 2, 2003
@@ -112,10 +119,10 @@ def ocsf_finding(
 
 def ocsf_findings(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Every finding of a `findings.json` document as an OCSF event; with a baseline, its
-    resolved findings as Close events."""
+    resolved findings that this run saw go away as Close events."""
     now, version = document["generated_at"], document["tool"]["version"]
     out = [ocsf_finding(f, now, version) for f in document["findings"]]
-    out += [ocsf_finding(f, now, version, resolved=True) for f in document.get("resolved") or ()]
+    out += [ocsf_finding(f, now, version, resolved=True) for f in confirmed_resolved(document)]
     return out
 
 

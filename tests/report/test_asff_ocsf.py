@@ -48,6 +48,13 @@ def demo() -> dict[str, Any]:
 def small_snapshot(denied: bool = False):
     """A host whose group opens the dynamic range to the world (a failed check), optionally with
     the services API denied (unknown verdicts)."""
+    b = small_snapshot_builder()
+    if denied:
+        b.coverage("ecs:DescribeServices", "denied", "AccessDeniedException")
+    return b.build()
+
+
+def small_snapshot_builder() -> SnapshotBuilder:
     b = SnapshotBuilder()
     b.vpc()
     cluster = b.cluster("prod")
@@ -57,9 +64,7 @@ def small_snapshot(denied: bool = False):
     td = b.task_definition()
     b.task(cluster, td, instance=host)
     b.task(cluster, td, instance=host)
-    if denied:
-        b.coverage("ecs:DescribeServices", "denied", "AccessDeniedException")
-    return b.build()
+    return b
 
 
 # ------------------------------------------------------------------ ASFF
@@ -166,28 +171,59 @@ def test_ids_are_stable_across_runs_and_snapshot_round_trips():
     assert {f["UpdatedAt"] for f in third} == {"2031-01-01T00:00:00Z"}
 
 
-def test_resolved_findings_follow_archived_and_resolved(demo):
-    previous = copy.deepcopy(demo)
-    gone = copy.deepcopy(demo["findings"][0])
-    gone["id"] = "00000000deadbeef"
+def with_gone(previous: dict[str, Any], **change: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`previous` plus one finding (a copy of its first, changed) that the next run will not see."""
+    previous = copy.deepcopy(previous)
+    gone = {**copy.deepcopy(previous["findings"][0]), "id": "00000000deadbeef", **change}
     previous["findings"].append(gone)
-    snapshot = small_snapshot()
-    result = analyse(snapshot, Config(), previous)
-    doc = findings_document(result)
-    assert [r["id"] for r in doc["resolved"]][-1] == "00000000deadbeef"
+    return previous, gone
+
+
+def test_resolved_findings_follow_archived_and_resolved():
+    first = findings_document(analyse(small_snapshot(), Config()))
+    previous, gone = with_gone(first)
+    doc = findings_document(analyse(small_snapshot(), Config(), previous))
+    assert [r["id"] for r in doc["resolved"]] == ["00000000deadbeef"]
     items = {f["Id"]: f for f in asff_findings(doc)}
     archived = items[f"ecs-net-audit/{gone['account']}/{gone['region']}/00000000deadbeef"]
     assert archived["RecordState"] == "ARCHIVED"
     assert archived["Workflow"] == {"Status": "RESOLVED"}
     assert archived["Compliance"]["Status"] == "PASSED"
-    assert archived["UpdatedAt"] == doc["generated_at"] and archived["CreatedAt"] == demo["generated_at"]
+    assert archived["ProductFields"]["ecs-net-audit/change"] == "resolved"
+    assert archived["UpdatedAt"] == doc["generated_at"] and archived["CreatedAt"] == first["generated_at"]
     assert errors(ASFF, archived) == []
     active = [f for f in items.values() if f["RecordState"] == "ACTIVE"]
     assert len(active) == len(doc["findings"]) and all("Workflow" not in f for f in active)
-    close = [e for e in ocsf_findings(doc) if e["activity_id"] == 3]
-    assert len(close) == len(doc["resolved"])
-    assert all(e["type_uid"] == 200303 and e["status_id"] == 4 for e in close)
-    assert all(errors(OCSF, e) == [] for e in close)
+    (close,) = [e for e in ocsf_findings(doc) if e["activity_id"] == 3]
+    assert close["type_uid"] == 200303 and close["status_id"] == 4 and close["compliance"]["status_id"] == 1
+    assert errors(OCSF, close) == []
+
+
+def test_a_finding_gone_where_the_run_did_not_look_is_not_resolved():
+    first = findings_document(analyse(small_snapshot(), Config()))
+    wide = next(f for f in first["findings"] if f["check"] == "wide-port-range")
+    cases = {
+        "another region": ({"region": "eu-west-1"}, None),
+        "another account": ({"account": "999999999999"}, None),
+        "its data denied": ({}, "ec2:DescribeSecurityGroups"),
+    }
+    for name, (change, denied) in cases.items():
+        previous, gone = with_gone({**first, "findings": [wide]}, **change)
+        b = small_snapshot_builder()
+        if denied:
+            b.coverage(denied, "denied", "AccessDenied")
+        doc = findings_document(analyse(b.build(), Config(), previous))
+        assert "00000000deadbeef" in {r["id"] for r in doc["resolved"]}, name
+        assert all(f["RecordState"] == "ACTIVE" for f in asff_findings(doc)), name
+        assert all(e["activity_id"] == 1 for e in ocsf_findings(doc)), name
+    # a gap in an API the check does not stand on does not hold its resolution back
+    previous, gone = with_gone({**first, "findings": [wide]})
+    b = small_snapshot_builder()
+    b.coverage("servicequotas:GetServiceQuota", "denied", "AccessDenied")  # eni-quota's, not this check's
+    doc = findings_document(analyse(b.build(), Config(), previous))
+    assert [f["Id"].rsplit("/", 1)[1] for f in asff_findings(doc) if f["RecordState"] == "ARCHIVED"] == [
+        "00000000deadbeef"
+    ]
 
 
 def test_partitions_in_arns():

@@ -127,6 +127,28 @@ def answer_like_aws() -> None:
     )
     _patch_once(InstanceResponse, "describe_instances", _instances_by_id_unpaged)
     _patch_once(EC2ContainerServiceBackend, "describe_tasks", _describe_tasks_by_id)
+    _seed_tag_transformers()
+
+
+def _seed_tag_transformers() -> None:
+    """moto's ECS Describe* answers add a key to a dict that every ECS answer reads (the class's
+    `RESPONSE_KEY_PATH_TO_TRANSFORMER`) the first time they run, while other threads' answers
+    iterate over it: concurrent collection could then fail with "dictionary
+    changed size during iteration". With the keys there from the start, later calls only replace
+    values, never resize the dict."""
+    from moto.core.responses import never_return
+    from moto.ecs import responses as ecs_responses
+
+    shared = ecs_responses.EC2ContainerServiceResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER
+    for name in (
+        "DESCRIBE_CLUSTERS_TAGS",
+        "DESCRIBE_SERVICES_TAGS",
+        "DESCRIBE_TASKS_TAGS",
+        "DESCRIBE_TASK_SETS_TAGS",
+    ):
+        key = getattr(ecs_responses, name, None)
+        if key is not None:
+            shared.setdefault(key, never_return)
 
 
 def _next_free_ip(ec2: Any, subnet: Any) -> str:

@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_argument(
         "--security-hub",
         action="store_true",
-        help="add the statement that `scan --security-hub` needs (securityhub:BatchImportFindings)",
+        help="add what `scan --security-hub` needs (securityhub:BatchImportFindings, BatchUpdateFindings)",
     )
     policy.set_defaults(func=cmd_policy)
     return parser

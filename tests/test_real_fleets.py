@@ -328,3 +328,17 @@ def test_no_trunking_advice_where_trunking_cannot_help() -> None:
     )
     (service,) = a.of("eni-headroom", service_arn("dense"))
     assert TRUNK_ADVICE_WORDS not in service.recommendation
+
+
+def test_an_instance_error_naming_no_id_is_a_failure_not_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import aws_corpus
+
+    def unnamed(self: object, params: dict[str, object]) -> object:
+        return aws_corpus._error("InvalidInstanceID.NotFound", "The instance ID does not exist")
+
+    monkeypatch.setattr(aws_corpus.CorpusStubber, "_DescribeInstances", unnamed)
+    a = aws_corpus.audit("anywhere-instance")
+    row = a.coverage("ec2:DescribeInstances")
+    assert row.status == "error" and "InvalidInstanceID.NotFound" in row.detail
+    (unknown,) = a.of("eni-headroom", "i-00000000000000001")
+    assert unknown.detail["unknown"] is True

@@ -86,17 +86,16 @@ def serve(port: int) -> None:
     sys.path.insert(0, str(ROOT))
     from moto.server import ThreadedMotoServer
 
-    from auditor.demo.realism import answer_like_aws, freeze_task_lifecycle
+    from auditor.demo.realism import moto_like_aws
 
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # a traceback per unimplemented API
-    freeze_task_lifecycle()
-    answer_like_aws()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    server._server.app = Metered(server._server.app)  # type: ignore[union-attr]
-    print("ready", flush=True)
-    sys.stdin.read()
-    server.stop()
+    with moto_like_aws():
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        server._server.app = Metered(server._server.app)  # type: ignore[union-attr]
+        print("ready", flush=True)
+        sys.stdin.read()
+        server.stop()
 
 
 class MotoProcess:

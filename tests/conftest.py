@@ -34,11 +34,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def moto(aws_env: None) -> Iterator[None]:
     from moto import mock_aws
 
-    from auditor.demo.realism import answer_like_aws, freeze_task_lifecycle
+    from auditor.demo.realism import moto_like_aws
 
-    freeze_task_lifecycle()
-    answer_like_aws()
-    with mock_aws():
+    with mock_aws(), moto_like_aws():
         yield
 
 

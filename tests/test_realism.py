@@ -6,7 +6,7 @@ import json
 
 import boto3
 
-from auditor.demo.realism import answer_like_aws
+from auditor.demo.realism import TASK_MODEL, moto_like_aws
 
 
 def _run_tasks(ecs, cluster: str, count: int) -> list[str]:
@@ -31,8 +31,9 @@ def test_describe_tasks_by_id_answers_as_moto_does(moto):
     def described() -> list[str]:
         return sorted(t["taskArn"] for t in ecs.describe_tasks(cluster="a", tasks=asked)["tasks"])
 
-    answer_like_aws()  # the moto fixture applied it already; asking again changes nothing
-    patched = EC2ContainerServiceBackend.describe_tasks
+    with moto_like_aws():  # the moto fixture opened one already: a nested block changes nothing
+        patched = EC2ContainerServiceBackend.describe_tasks
+    assert EC2ContainerServiceBackend.describe_tasks is patched
     original = patched.__wrapped__
     assert not hasattr(original, "__wrapped__")  # wrapped once, however often it is applied
     EC2ContainerServiceBackend.describe_tasks = original
@@ -41,3 +42,21 @@ def test_describe_tasks_by_id_answers_as_moto_does(moto):
     finally:
         EC2ContainerServiceBackend.describe_tasks = patched
     assert described() == by_moto == sorted([a[0], a[3], b[1]])
+
+
+def test_the_stand_ins_are_undone_when_the_block_ends():
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
+    from moto.moto_api import state_manager
+
+    moto_describe = EC2ContainerServiceBackend.describe_tasks
+    moto_list = EC2ContainerServiceResponse.list_tasks
+    moto_transition = state_manager.get_transition(TASK_MODEL)
+    assert not hasattr(moto_describe, "__wrapped__")  # no block is open outside the moto fixture
+    with moto_like_aws():
+        assert EC2ContainerServiceBackend.describe_tasks.__wrapped__ is moto_describe
+        assert EC2ContainerServiceResponse.list_tasks.__wrapped__ is moto_list
+        assert state_manager.get_transition(TASK_MODEL) != moto_transition
+    assert EC2ContainerServiceBackend.describe_tasks is moto_describe
+    assert EC2ContainerServiceResponse.list_tasks is moto_list
+    assert state_manager.get_transition(TASK_MODEL) == moto_transition

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import boto3
 
-from auditor.demo.realism import answer_like_aws
 
-
-def test_ecs_describes_never_resize_the_shared_transformer_dict(moto):
+def test_ecs_describes_never_resize_the_shared_transformer_dict(moto):  # moto_like_aws is open
     from moto.ecs.responses import EC2ContainerServiceResponse
 
-    answer_like_aws()
     shared = EC2ContainerServiceResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER
     before = set(shared)
     ecs = boto3.client("ecs", region_name="us-east-1")

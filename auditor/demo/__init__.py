@@ -46,9 +46,10 @@ def demo_snapshot() -> Snapshot:
     except ImportError:
         raise ConfigError("the demo needs moto: pip install 'ecs-net-audit[demo]'") from None
     from auditor.collect import collect
+    from auditor.demo.realism import moto_like_aws
     from auditor.demo.world import build_demo_world
 
-    with _demo_environment(), mock_aws():
+    with _demo_environment(), mock_aws(), moto_like_aws():
         builder = boto3.session.Session(region_name="us-east-1")
         build_demo_world(lambda service, region: builder.client(service, region_name=region), DEMO_ACCOUNT)
         world_regions = ("us-east-1", "eu-west-1")

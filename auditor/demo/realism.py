@@ -9,8 +9,12 @@ running in the same process (they share the backends).
 from __future__ import annotations
 
 import ipaddress
+import threading
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from moto.backends import get_backend
@@ -31,11 +35,6 @@ class TaskPlan:
     host_ports: list[tuple[str, int, int]] = field(
         default_factory=list
     )  # (container, container port, host port)
-
-
-def freeze_task_lifecycle() -> None:
-    """moto moves a task one step towards STOPPED on every DescribeTasks; real tasks stay RUNNING."""
-    state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
 
 
 def _paged(original: Any, key: str, size: str, token: str, default: int | None, maximum: int) -> Any:
@@ -93,41 +92,75 @@ def _describe_tasks_by_id(original: Any) -> Any:
     return describe_tasks
 
 
-def _patch_once(cls: Any, name: str, wrap: Any) -> None:
-    """Replace `cls.name` by `wrap(original)`, keeping the original as `__wrapped__`; once."""
-    current = getattr(cls, name)
-    if not hasattr(current, "__wrapped__"):
-        replacement = wrap(current)
-        replacement.__wrapped__ = current
-        setattr(cls, name, replacement)
+TASK_MODEL = "ecs::task"
+_KEEP_RUNNING = {"progression": "manual", "times": 10**9}
+_depth = 0  # how many `moto_like_aws` blocks are open: the first installs, the last undoes
+_lock = threading.Lock()
 
 
-def answer_like_aws() -> None:
-    """Where moto's answers differ from AWS's in shape or cost, not content: moto answers ListTasks
-    and DescribeNetworkInterfaces in one page whatever was asked, and pages DescribeInstances by
-    id; AWS pages the first two (ListTasks 100 ARNs by default and at most,
-    DescribeNetworkInterfaces up to MaxResults 1000) and not the third. And moto's DescribeTasks
-    costs seconds per call in a large account (the emulator, not the caller, would set a scan's
-    pace). Applied once, for the whole process (mock_aws and an in-process ThreadedMotoServer share
-    these classes)."""
+def _stand_ins() -> list[tuple[Any, str, Callable[[Any], Any]]]:
+    """(class, method, wrap): where moto's answers differ from AWS's in shape or cost, not content.
+    moto answers ListTasks and DescribeNetworkInterfaces in one page whatever was asked, and pages
+    DescribeInstances by id; AWS pages the first two (ListTasks 100 ARNs by default and at most,
+    DescribeNetworkInterfaces up to MaxResults 1000) and not the third. moto's DescribeTasks costs
+    seconds per call in a large account (the emulator, not the caller, would set a scan's pace)."""
     from moto.ec2.responses.elastic_network_interfaces import ElasticNetworkInterfaces
     from moto.ec2.responses.instances import InstanceResponse
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.ecs.responses import EC2ContainerServiceResponse
 
-    _patch_once(
-        EC2ContainerServiceResponse,
-        "list_tasks",
-        lambda m: _paged(m, "taskArns", "maxResults", "nextToken", 100, 100),
-    )
-    _patch_once(
-        ElasticNetworkInterfaces,
-        "describe_network_interfaces",
-        lambda m: _paged(m, "NetworkInterfaces", "MaxResults", "NextToken", None, 1000),
-    )
-    _patch_once(InstanceResponse, "describe_instances", _instances_by_id_unpaged)
-    _patch_once(EC2ContainerServiceBackend, "describe_tasks", _describe_tasks_by_id)
-    _seed_tag_transformers()
+    return [
+        (
+            EC2ContainerServiceResponse,
+            "list_tasks",
+            lambda m: _paged(m, "taskArns", "maxResults", "nextToken", 100, 100),
+        ),
+        (
+            ElasticNetworkInterfaces,
+            "describe_network_interfaces",
+            lambda m: _paged(m, "NetworkInterfaces", "MaxResults", "NextToken", None, 1000),
+        ),
+        (InstanceResponse, "describe_instances", _instances_by_id_unpaged),
+        (EC2ContainerServiceBackend, "describe_tasks", _describe_tasks_by_id),
+    ]
+
+
+@contextmanager
+def moto_like_aws() -> Iterator[None]:
+    """Make moto answer like AWS for the block, and undo it afterwards: tasks stay RUNNING (moto
+    moves a task one step towards STOPPED on every DescribeTasks), and the stand-ins of
+    `_stand_ins` replace moto's methods. For the whole process while open (`mock_aws` and an
+    in-process ThreadedMotoServer share these classes); nested blocks install once."""
+    global _depth
+    undo: list[Callable[[], None]] = []
+    with _lock:
+        _depth += 1
+        first = _depth == 1
+    if first:
+        saved_transition = state_manager._transitions.get(TASK_MODEL)
+        state_manager.set_transition(model_name=TASK_MODEL, transition=_KEEP_RUNNING)
+
+        def restore_transition() -> None:
+            if saved_transition is None:
+                state_manager.unset_transition(TASK_MODEL)
+            else:
+                state_manager.set_transition(TASK_MODEL, saved_transition)
+
+        undo.append(restore_transition)
+        _seed_tag_transformers()  # not undone: it only adds the keys moto itself adds on first use
+        for cls, name, wrap in _stand_ins():
+            original = cls.__dict__[name]
+            replacement = wrap(original)
+            replacement.__wrapped__ = original
+            setattr(cls, name, replacement)
+            undo.append(partial(setattr, cls, name, original))
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+        for step in reversed(undo):
+            step()
 
 
 def _seed_tag_transformers() -> None:

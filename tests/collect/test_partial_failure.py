@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from auditor.collect import PERMISSIONS, collect
 from auditor.collect.session import Clients
 from auditor.config import Config
-from auditor.demo.realism import freeze_task_lifecycle
+from auditor.demo.realism import moto_like_aws
 from auditor.demo.world import build_demo_world
 from auditor.pipeline import AuditResult, analyse
 from auditor.report import render_all
@@ -40,8 +40,7 @@ def world() -> Iterator[None]:
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )
     os.environ.pop("AWS_PROFILE", None)
-    freeze_task_lifecycle()
-    with mock_aws():
+    with mock_aws(), moto_like_aws():
         build_demo_world(lambda s, r: boto3.client(s, region_name=r), "123456789012")
         yield
     os.environ.clear()

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import boto3
 import pytest
 
+from auditor.demo.realism import moto_like_aws
 from auditor.demo.world import World, build_demo_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +114,8 @@ def server() -> Iterator[Server]:
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto_server.start()
     url = f"http://127.0.0.1:{port}"
+    like_aws = moto_like_aws()
+    like_aws.__enter__()
     try:
         session = boto3.session.Session()
         world = build_demo_world(
@@ -133,6 +136,7 @@ def server() -> Iterator[Server]:
         )
         assert not writes, f"the end-to-end runs made non-read calls: {writes}"
     finally:
+        like_aws.__exit__(None, None, None)
         moto_server.stop()
         for key, value in saved.items():
             if value is None:

@@ -8,7 +8,7 @@ the same as "false" or "zero").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -428,6 +428,15 @@ class Quota:
 
 
 @dataclass(frozen=True)
+class MissingCluster:
+    """A cluster named with `--cluster` that the region did not have."""
+
+    account: str
+    region: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything collected in one audit, for every account and region it covered."""
 
@@ -456,4 +465,4 @@ class Snapshot:
     target_groups: tuple[TargetGroup, ...] = ()
     scalable_targets: tuple[ScalableTarget, ...] = ()
     quotas: tuple[Quota, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
+    missing_clusters: tuple[MissingCluster, ...] = ()

@@ -19,7 +19,8 @@ from auditor.errors import SnapshotError
 from auditor.model import Snapshot
 from auditor.typed import decode
 
-SCHEMA = "ecs-net-audit/snapshot/v1"
+SCHEMA = "ecs-net-audit/snapshot/v2"
+V1 = "ecs-net-audit/snapshot/v1"  # v1 kept notes in `extra`; v2 has the typed `missing_clusters`
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -65,6 +66,22 @@ def _check_networks(snapshot: Snapshot) -> None:
             raise SnapshotError(f"snapshot field {where}: {cidr!r} is not a CIDR") from None
 
 
+def _from_v1(fields: dict[str, Any]) -> dict[str, Any]:
+    """A v1 snapshot's fields as v2's: `extra["missing_clusters:<region>"] = "a,b"` becomes
+    `missing_clusters` records (v1 snapshots hold one account)."""
+    extra = fields.pop("extra", {})
+    if not isinstance(extra, dict):
+        raise SnapshotError("snapshot field extra: expected an object")
+    accounts = fields.get("accounts") or [""]
+    missing = []
+    for key, names in extra.items():
+        if not (isinstance(key, str) and key.startswith("missing_clusters:") and isinstance(names, str)):
+            raise SnapshotError(f"snapshot field extra: unknown note {key!r}")
+        region = key.split(":", 1)[1]
+        missing += [{"account": accounts[0], "region": region, "name": n} for n in names.split(",") if n]
+    return {**fields, "missing_clusters": missing}
+
+
 def loads(text: str) -> Snapshot:
     """Parse a snapshot document; SnapshotError if it is not one this version reads."""
     try:
@@ -74,7 +91,9 @@ def loads(text: str) -> Snapshot:
     if not isinstance(doc, dict) or "schema" not in doc:
         raise SnapshotError("not an ecs-net-audit snapshot: no 'schema' field")
     schema = doc["schema"]
-    if schema != SCHEMA:
+    if schema == V1 and isinstance(doc.get("snapshot"), dict):
+        doc["snapshot"] = _from_v1(doc["snapshot"])
+    elif schema != SCHEMA:
         raise SnapshotError(f"snapshot schema {schema!r} is not supported (this version reads {SCHEMA!r})")
     if set(doc) != {"schema", "snapshot"}:
         raise SnapshotError("snapshot document has unexpected top-level keys")

@@ -137,3 +137,21 @@ def test_one_field_edited_loads_and_analyses_or_raises_snapshot_error(where, val
         assert "\n" not in str(exc)
         return
     analyse(snapshot, Config())
+
+
+def test_a_version_1_snapshot_is_read_with_its_notes_typed():
+    from auditor.model import MissingCluster
+
+    doc = _doc()
+    doc["schema"] = "ecs-net-audit/snapshot/v1"
+    del doc["snapshot"]["missing_clusters"]
+    doc["snapshot"]["extra"] = {"missing_clusters:eu-west-1": "a,b"}
+    snapshot = loads(json.dumps(doc))
+    account = snapshot.accounts[0]
+    assert snapshot.missing_clusters == (
+        MissingCluster(account, "eu-west-1", "a"),
+        MissingCluster(account, "eu-west-1", "b"),
+    )
+    doc["snapshot"]["extra"] = {"surprise": "x"}
+    with pytest.raises(SnapshotError, match="unknown note"):
+        loads(json.dumps(doc))

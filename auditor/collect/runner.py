@@ -24,7 +24,7 @@ from auditor.collect import quotas
 from auditor.collect.session import REGION_WORKERS, ApiFailure, Clients, Progress, Recorder, classify
 from auditor.collect.specs import BY_FIELD, PERMISSIONS, REGION_WIDE, dependents
 from auditor.errors import CollectError
-from auditor.model import Cluster, Coverage, Ec2Instance, InstanceProfile, Quota, Snapshot
+from auditor.model import Cluster, Coverage, Ec2Instance, InstanceProfile, MissingCluster, Quota, Snapshot
 
 __all__ = ["PERMISSIONS", "collect", "collect_region", "enabled_regions", "identify"]
 
@@ -38,7 +38,6 @@ class RegionResult:
     region: str
     records: dict[str, list[Any]] = field(default_factory=dict)
     coverage: tuple[Coverage, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, items: Iterable[Any]) -> None:
         self.records.setdefault(name, []).extend(items)
@@ -112,7 +111,7 @@ def _collect_ecs(
         found = {c.name for c in clusters} | {c.arn for c in clusters}
         missing = [n for n in cluster_names if n not in found]
         if missing:
-            out.extra[f"missing_clusters:{rec.region}"] = ",".join(missing)
+            out.add("missing_clusters", [MissingCluster(rec.account, rec.region, name) for name in missing])
     out.add("clusters", clusters)
     per_cluster = [
         (
@@ -228,7 +227,6 @@ def collect(
     for r in results:
         for name, items in r.records.items():
             fields.setdefault(name, []).extend(items)
-    extra = {k: v for r in results for k, v in r.extra.items()}
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Snapshot(
         generated_at=stamp,
@@ -237,6 +235,5 @@ def collect(
         regions=tuple(regions),
         cluster_filter=tuple(cluster_names),
         coverage=coverage,
-        extra=extra,
         **{name: tuple(items) for name, items in fields.items()},
     )

@@ -169,7 +169,7 @@ def test_cluster_filter_asks_only_for_named_clusters(clients):
     snapshot = collect(clients, ("us-east-1",), ("b", "missing"))
     assert [c.name for c in snapshot.clusters] == ["b"]
     assert "ecs:ListClusters" not in {api for api, _ in requests}
-    assert snapshot.extra["missing_clusters:us-east-1"] == "missing"
+    assert [(m.region, m.name) for m in snapshot.missing_clusters] == [("us-east-1", "missing")]
 
 
 @pytest.mark.parametrize(

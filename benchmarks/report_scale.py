@@ -15,24 +15,13 @@ import time
 from pathlib import Path
 
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
+from auditor.checks import CHECKS
 from auditor.findings import SEVERITIES, Finding
 from auditor.model import Cluster, Snapshot
 from auditor.report import render_all
 from auditor.result import AuditResult
 
-CHECK_IDS = (
-    "eni-headroom",
-    "eni-trunking",
-    "subnet-ip-exhaustion",
-    "wide-port-range",
-    "static-port-conflict",
-    "network-mode",
-    "public-ip",
-    "egress-path",
-    "lb-target-type",
-    "orphan-eni",
-    "eni-quota",
-)
+CHECK_IDS = tuple(c.id for c in CHECKS)
 REGIONS = ("us-east-1", "eu-west-1")
 
 

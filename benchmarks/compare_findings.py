@@ -99,7 +99,8 @@ def normalised(document: dict[str, Any]) -> dict[str, Any]:
             (c["account"], c["region"], c["api"], c["status"], c["detail"]) for c in document["coverage"]
         ),
         "findings": document["findings"],
-        "capacity": document["capacity"],
+        # the contract's two capacity tables (later versions may add more, e.g. `regions`)
+        "capacity": {k: document["capacity"][k] for k in ("container_instances", "subnets")},
     }
 
 

@@ -16,7 +16,8 @@ from auditor.collect.session import Clients
 from auditor.config import Config
 from auditor.demo.realism import moto_like_aws
 from auditor.demo.world import build_demo_world
-from auditor.pipeline import AuditResult, analyse
+from auditor.pipeline import analyse
+from auditor.result import AuditResult
 from auditor.report import render_all
 
 REGIONS = ("us-east-1", "eu-west-1")

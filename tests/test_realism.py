@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import boto3
 
-from auditor.demo.realism import TASK_MODEL, moto_like_aws
+from auditor.demo.realism import moto_like_aws
 
 
 def _run_tasks(ecs, cluster: str, count: int) -> list[str]:
@@ -44,19 +46,31 @@ def test_describe_tasks_by_id_answers_as_moto_does(moto):
     assert described() == by_moto == sorted([a[0], a[3], b[1]])
 
 
-def test_the_stand_ins_are_undone_when_the_block_ends():
-    from moto.ecs.models import EC2ContainerServiceBackend
-    from moto.ecs.responses import EC2ContainerServiceResponse
-    from moto.moto_api import state_manager
+UNDO_CHECK = """
+from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.moto_api import state_manager
+from auditor.demo.realism import TASK_MODEL, moto_like_aws
 
-    moto_describe = EC2ContainerServiceBackend.describe_tasks
-    moto_list = EC2ContainerServiceResponse.list_tasks
-    moto_transition = state_manager.get_transition(TASK_MODEL)
-    assert not hasattr(moto_describe, "__wrapped__")  # no block is open outside the moto fixture
+moto_describe = EC2ContainerServiceBackend.describe_tasks
+moto_list = EC2ContainerServiceResponse.list_tasks
+moto_transition = state_manager.get_transition(TASK_MODEL)
+assert not hasattr(moto_describe, "__wrapped__")
+with moto_like_aws():
+    assert EC2ContainerServiceBackend.describe_tasks.__wrapped__ is moto_describe
+    assert EC2ContainerServiceResponse.list_tasks.__wrapped__ is moto_list
+    assert state_manager.get_transition(TASK_MODEL) != moto_transition
     with moto_like_aws():
-        assert EC2ContainerServiceBackend.describe_tasks.__wrapped__ is moto_describe
-        assert EC2ContainerServiceResponse.list_tasks.__wrapped__ is moto_list
-        assert state_manager.get_transition(TASK_MODEL) != moto_transition
-    assert EC2ContainerServiceBackend.describe_tasks is moto_describe
-    assert EC2ContainerServiceResponse.list_tasks is moto_list
-    assert state_manager.get_transition(TASK_MODEL) == moto_transition
+        pass
+    assert EC2ContainerServiceBackend.describe_tasks.__wrapped__ is moto_describe  # the inner block kept it
+assert EC2ContainerServiceBackend.describe_tasks is moto_describe
+assert EC2ContainerServiceResponse.list_tasks is moto_list
+assert state_manager.get_transition(TASK_MODEL) == moto_transition
+print("undone")
+"""
+
+
+def test_the_stand_ins_are_undone_when_the_block_ends():
+    # in a fresh interpreter: this session's fixtures (the e2e server) keep a block open
+    done = subprocess.run([sys.executable, "-c", UNDO_CHECK], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "undone", done.stderr

@@ -17,8 +17,8 @@ from auditor.config import Config
 from auditor.demo.realism import moto_like_aws
 from auditor.demo.world import build_demo_world
 from auditor.pipeline import analyse
-from auditor.result import AuditResult
 from auditor.report import render_all
+from auditor.result import AuditResult
 
 REGIONS = ("us-east-1", "eu-west-1")
 APIS = sorted(set(PERMISSIONS) - {"sts:GetCallerIdentity", "ec2:DescribeRegions"})

@@ -7,6 +7,7 @@ config, so that no check recomputes them and all agree on the same figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from auditor.analysis.capacity import (
     EniPool,
@@ -24,6 +25,7 @@ from auditor.analysis.routes import Routes
 from auditor.config import Config
 from auditor.findings import Location
 from auditor.model import (
+    ContainerInstance,
     NetworkInterface,
     SecurityGroup,
     Service,
@@ -65,6 +67,10 @@ class AnalysisContext:
             routes=Routes(snapshot),
         )
 
+    @cached_property
+    def subnet_rows(self) -> dict[str, SubnetCapacity]:
+        return {r.subnet_id: r for r in self.subnets}
+
     def missing(self, account: str, region: str, *apis: str) -> list[str]:
         """The APIs among `apis` that were attempted in that region and did not succeed."""
         return self.inventory.missing(account, region, *apis)
@@ -79,6 +85,12 @@ class AnalysisContext:
         """A container instance, by its EC2 id (its ARN when it has none)."""
         rid = row.instance_id or row.container_instance_arn
         return Location(row.account, row.region, "container-instance", rid, row.cluster)
+
+    def at_container_instance(self, ci: ContainerInstance) -> Location:
+        rid = ci.ec2_instance_id or ci.arn
+        return Location(
+            ci.account, ci.region, "container-instance", rid, self.inventory.cluster_name(ci.cluster_arn)
+        )
 
     def at_task_definition(self, td: TaskDefinition, cluster_arns: list[str]) -> Location:
         """A task definition; its cluster named when exactly one cluster uses it."""

@@ -40,14 +40,20 @@ def _comma_list(values: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under ./reports/)")
     parser.add_argument(
-        "--format", metavar="LIST", help="comma list of html,json,csv,md,asff,ocsf (default: html,json,csv)"
+        "--out",
+        metavar="DIR",
+        help="output folder, or s3://BUCKET/PREFIX (a folder per run, latest/ last); "
+        "default: a new folder under ./reports/",
+    )
+    parser.add_argument(
+        "--format", metavar="LIST", help="comma list of html,json,csv,md,emf,asff,ocsf (default: html,json,csv)"
     )
     parser.add_argument(
         "--baseline",
         metavar="FINDINGS.json",
-        help="a previous run's findings.json: mark findings new, unchanged or resolved",
+        help="a previous run's findings.json, or `latest` (the most recent run under the --out root): "
+        "mark findings new, unchanged or resolved",
     )
     parser.add_argument(
         "--fail-on",
@@ -120,11 +126,27 @@ def _config(args: argparse.Namespace, **scan: Any) -> Config:
     return with_overrides(config, out=args.out, formats=formats, fail_on=fail_on, **scan)
 
 
-def _previous(args: argparse.Namespace) -> dict[str, Any] | None:
-    """The --baseline document, read and checked before any AWS call."""
+def _previous(args: argparse.Namespace, config: Config) -> dict[str, Any] | None:
+    """The --baseline document, read and checked before any AWS call (`latest`: the most recent
+    run under the --out root — the folder, ./reports/ without --out, or the S3 prefix)."""
     from auditor.baseline import load_baseline
 
+    if args.baseline == "latest":
+        from auditor.outputs import empty_run, open_location, previous_run
+
+        root = _location(config) or open_location(config.output.out or "reports")
+        return previous_run(root) or empty_run()
     return load_baseline(args.baseline) if args.baseline else None
+
+
+def _location(config: Config) -> Any:
+    """The S3 location of an `s3://` --out (checked reachable, before collecting), else None."""
+    from auditor.outputs import is_s3, s3_location
+
+    out = config.output.out
+    if not is_s3(out):
+        return None
+    return s3_location(str(out), profile=config.scan.profile, endpoint_url=config.scan.endpoint_url)
 
 
 def _out_dir(config: Config, kind: str, generated_at: str) -> Path:
@@ -153,6 +175,29 @@ def _write_run(result: AuditResult, out: Path, formats: tuple[str, ...]) -> list
     return paths
 
 
+def _write(result: AuditResult, config: Config, kind: str) -> list[str]:
+    """Into a folder (with the history beside it), or as a run under an S3 prefix (`latest/` last;
+    the history is the prefix's earlier runs)."""
+    location = _location(config)
+    if location is None:
+        out = _out_dir(config, kind, result.snapshot.generated_at)
+        return [str(p) for p in _write_run(result, out, config.output.formats)]
+    from auditor.history.live import attach_history_from
+    from auditor.outputs import run_folder_name
+    from auditor.report import render_all
+
+    formats = config.output.formats
+    extra: dict[str, str] = {}
+    if "html" in formats or "json" in formats:
+        own = run_folder_name(result.snapshot.generated_at)
+        result, extra = attach_history_from(result, location, location.uri, own)
+    files = render_all(result, formats)
+    if "html" in formats:
+        files.update(extra)
+    written = location.write_run(files, result.snapshot.generated_at)
+    return list(written.objects.values())
+
+
 def _finish(
     result: AuditResult,
     config: Config,
@@ -162,8 +207,7 @@ def _finish(
 ) -> int:
     """Write the reports, say what was found, run `after_write` (an opt-in write such as the
     Security Hub import, whose non-zero code wins), and decide the exit code."""
-    out = _out_dir(config, kind, result.snapshot.generated_at)
-    paths = _write_run(result, out, config.output.formats)
+    paths = _write(result, config, kind)
     if not quiet:
         summary = ", ".join(f"{n} {s}" for s, n in result.severity_counts.items())
         gaps = result.coverage_gaps
@@ -218,7 +262,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if not session.region_name:
             raise ConfigError("no region: pass --region, or set AWS_DEFAULT_REGION or a profile region")
         regions = (check_region(session.region_name),)
-    previous = _previous(args)
+    previous = _previous(args, config)
+    _location(config)  # an S3 --out that cannot be reached is found before collecting (exit 2)
     progress = CollectionProgress(live=False if args.quiet else None)
     try:
         snapshot = collect(clients, regions, config.scan.clusters, progress=progress)
@@ -274,7 +319,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from auditor.demo import demo_snapshot
 
     config = _config(args)
-    previous = _previous(args)
+    previous = _previous(args, config)
     if args.history is not None:
         return _demo_history(args, config)
     snapshot = demo_snapshot()
@@ -367,7 +412,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from auditor.snapshot import load
 
     config = _config(args)
-    previous = _previous(args)
+    previous = _previous(args, config)
     snapshot = load(args.snapshot)
     return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
 

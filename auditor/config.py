@@ -16,7 +16,7 @@ from auditor.errors import ConfigError
 from auditor.findings import SEVERITIES
 from auditor.typed import decode
 
-FORMATS = ("html", "json", "csv", "md", "asff", "ocsf")
+FORMATS = ("html", "json", "csv", "md", "emf", "asff", "ocsf")
 DEFAULT_FORMATS = ("html", "json", "csv")
 RETRY_MODES = ("standard", "adaptive")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")

@@ -1,1 +1,142 @@
-"""Where a run's results go beyond the local report files: the opt-in writes (Security Hub)."""
+"""Where a run's results go: its files into a local folder or an S3 prefix (and reading earlier
+runs back), and the opt-in writes beyond them (Security Hub, `securityhub.py`).
+
+Both locations offer the same reading side, used by `--baseline latest` and by `trend`:
+`list_keys()` (every file under the root, relative, '/'-separated) and `read_bytes(key)`.
+Writing differs: a folder keeps `--out DIR`'s meaning (the files straight into DIR, each atomic);
+an S3 prefix gets one folder per run, `PREFIX/<YYYY-MM-DDTHHMMSSZ>/`, and `PREFIX/latest/findings.json`
+last, so that a reader never sees half a run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from auditor.errors import AuditorError
+
+FINDINGS = "findings.json"
+LATEST = "latest"
+SCHEMA = "ecs-net-audit/findings/v1"
+MAX_BASELINE_BYTES = 256 * 1024 * 1024  # a findings.json larger than this is not read as a baseline
+
+
+class OutputError(AuditorError):
+    """An output location that cannot be read or written (exit 2)."""
+
+
+class Location(Protocol):
+    """A root holding runs: a local folder or an S3 prefix."""
+
+    @property
+    def uri(self) -> str:
+        """Where the root is, for messages: a folder path or `s3://bucket/prefix`."""
+        ...
+
+    def list_keys(self) -> list[str]:
+        """Every object under the root, relative to it, '/'-separated."""
+        ...
+
+    def read_bytes(self, key: str) -> bytes:
+        """One object's content; FileNotFoundError when there is none."""
+        ...
+
+
+def is_s3(out: str | None) -> bool:
+    return bool(out) and str(out).startswith("s3://")
+
+
+def open_location(out: str | Path, session: Any = None, endpoint_url: str | None = None) -> Any:
+    """The Location for `--out` (an `s3://BUCKET/PREFIX` URI or a folder). `session` is a boto3
+    session, used only for S3 (default: the standard credential chain)."""
+    if is_s3(str(out)):
+        from auditor.outputs.s3 import S3Prefix
+
+        return S3Prefix.from_uri(str(out), session=session, endpoint_url=endpoint_url)
+    from auditor.outputs.local import LocalFolder
+
+    return LocalFolder(Path(out))
+
+
+def run_folder_name(generated_at: str) -> str:
+    """`2026-11-25T10:00:00Z` → `2026-11-25T100000Z` (the contract's run folder name)."""
+    day, _, clock = generated_at.partition("T")
+    return f"{day}T{clock.replace(':', '')}"
+
+
+def parse_findings(data: bytes, where: str) -> dict[str, Any]:
+    """A findings.json document, checked enough to compare with; OutputError if it is not one."""
+    if len(data) > MAX_BASELINE_BYTES:
+        raise OutputError(f"{where} is larger than {MAX_BASELINE_BYTES // 2**20} MiB: not read as a baseline")
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise OutputError(f"{where} is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise OutputError(f"{where} is not an ecs-net-audit findings.json ({SCHEMA})")
+    findings = doc.get("findings")
+    if not isinstance(findings, list) or not all(
+        isinstance(f, dict) and isinstance(f.get("id"), str) for f in findings
+    ):
+        raise OutputError(f"{where}: 'findings' must be a list of findings with ids")
+    return doc
+
+
+def run_findings_keys(keys: list[str]) -> list[str]:
+    """The keys of every run's findings.json under a root: its own, and one folder down
+    (`latest/` is a copy, not a run of its own)."""
+    found = []
+    for key in keys:
+        parts = key.split("/")
+        if parts[-1] != FINDINGS or len(parts) > 2 or (len(parts) == 2 and parts[0] == LATEST):
+            continue
+        found.append(key)
+    return found
+
+
+def previous_run(location: Location) -> dict[str, Any] | None:
+    """The most recent run's findings.json under `location` (by its `generated_at`), or None when
+    there is none. An S3 root answers from `latest/findings.json` alone (one GET)."""
+    if is_s3(location.uri):
+        try:
+            return parse_findings(
+                location.read_bytes(f"{LATEST}/{FINDINGS}"), f"{location.uri}/{LATEST}/{FINDINGS}"
+            )
+        except FileNotFoundError:
+            pass  # no latest pointer (first run, or written by hand): look at the runs themselves
+    best: dict[str, Any] | None = None
+    for key in run_findings_keys(location.list_keys()):
+        try:
+            doc = parse_findings(location.read_bytes(key), f"{location.uri}/{key}")
+        except (OutputError, FileNotFoundError):
+            continue  # not a run of this tool (or gone meanwhile): not a baseline candidate
+        if best is None or str(doc.get("generated_at", "")) > str(best.get("generated_at", "")):
+            best = doc
+    return best
+
+
+def as_bytes(files: Mapping[str, str | bytes]) -> dict[str, bytes]:
+    return {name: c.encode("utf-8") if isinstance(c, str) else c for name, c in files.items()}
+
+
+def empty_run() -> dict[str, Any]:
+    """A baseline with no findings: what `--baseline latest` compares with when there is no earlier
+    run, so that every finding is `new`."""
+    return {"schema": SCHEMA, "generated_at": "", "findings": []}
+
+
+def s3_location(out: str, profile: str | None = None, endpoint_url: str | None = None) -> Any:
+    """The S3Prefix for an `s3://` `--out`, with the scan's profile and endpoint; checked reachable
+    (HeadBucket) so that a wrong bucket is found before collecting."""
+    import boto3
+    import botocore.exceptions
+
+    try:
+        session = boto3.session.Session(profile_name=profile)
+    except botocore.exceptions.ProfileNotFound:
+        raise OutputError(f"AWS profile {profile!r} not found (needed to write to {out})") from None
+    location = open_location(out, session=session, endpoint_url=endpoint_url)
+    location.check_reachable()
+    return location

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditor.report import asff, csv, html, json, markdown, ocsf
+from auditor.report import asff, csv, emf, html, json, markdown, ocsf
 from auditor.result import AuditResult
 
 Renderer = Callable[[AuditResult], dict[str, str]]
@@ -16,6 +16,7 @@ RENDERERS: dict[str, Renderer] = {
     "md": markdown.render,
     "asff": asff.render,
     "ocsf": ocsf.render,
+    "emf": emf.render,
 }
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
 from auditor.result import AuditResult
 
@@ -47,6 +45,8 @@ def neutralise(value: object) -> object:
 
 def _frame(rows: list[dict[str, object]], columns: list[str]) -> str:
     rows = [{k: neutralise(v) for k, v in row.items()} for row in rows]
+    import pandas as pd  # imported here: the Lambda's hot path (no CSV) never loads it
+
     frame = pd.DataFrame(rows, columns=columns, dtype=object)  # object: ints stay ints, None stays empty
     return str(frame.to_csv(index=False, lineterminator="\n"))
 

@@ -1,0 +1,746 @@
+"""The scheduled audit on AWS Lambda: `handler` audits one account, `aggregate` merges an
+organisation's runs, `accounts` lists the accounts a Step Functions Distributed Map fans out over.
+
+Thin callers of the same pipeline as `scan` (collect → analyse → render → an output location).
+Settings come from the environment (CONTRACT.md, "Scheduled audits on AWS"):
+
+- `ECS_NET_AUDIT_OUT` (required): `s3://BUCKET/PREFIX`; one account's runs go under
+  `PREFIX/<account>/<YYYY-MM-DDTHHMMSSZ>/`, the organisation's under `PREFIX/org/`.
+- `ECS_NET_AUDIT_REGIONS`: a comma list, or `all` (the regions enabled in the account); default:
+  the function's own region.
+- `ECS_NET_AUDIT_CONFIG`: TOML text, as in config.example.toml (optional).
+- `ECS_NET_AUDIT_NOTIFY_TOPIC`: an SNS topic ARN (optional); `ECS_NET_AUDIT_NOTIFY_ON`: a severity
+  (default `high`).
+
+Everything the function prints is one JSON object a line: structured log records (`level`,
+`message`, …) and CloudWatch Embedded Metric Format records (`_aws`), which CloudWatch Logs turns
+into metrics. Heavy imports (boto3, the checks, jinja2) happen inside the calls, so that importing
+this module — the Lambda's init phase — stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from auditor.errors import AuditorError, ConfigError
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+DEFAULT_ROLE_NAME = "ecs-net-audit"
+LAMBDA_FORMATS = ("html", "json", "md", "emf")  # csv only when the config asks: it loads pandas
+RESULT_LIMIT = 4000  # bytes: the handler's summary stays under 4 KB (a Map state's item output)
+MESSAGE_LIMIT = 200_000  # bytes: SNS takes 256 KB
+LISTED_NEW = 20  # findings named in a message; the rest are counted
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ROLE = re.compile(r"^[\w+=,.@/-]{1,512}$")
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+
+
+# --- structured logs ------------------------------------------------------------------------------
+
+
+def log(level: str, message: str, **fields: Any) -> None:
+    """One JSON log record on stdout (CloudWatch Logs keeps one event per line)."""
+    record = {"level": level, "message": message, **fields}
+    print(json.dumps(record, default=str, separators=(",", ":")), flush=True)
+
+
+def _request_id(context: Any) -> str | None:
+    return getattr(context, "aws_request_id", None)
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The function's settings: environment variables, then the event naming one account."""
+
+    out: str
+    regions: tuple[str, ...]  # empty: the function's region; ("all",): every enabled region
+    config_text: str
+    notify_topic: str | None
+    notify_on: str
+    account: str | None = None  # from the event: the account to audit (default: the function's own)
+    role_name: str = DEFAULT_ROLE_NAME
+    external_id: str | None = None
+
+    @classmethod
+    def load(cls, env: Mapping[str, str], event: Any) -> Settings:
+        out = env.get("ECS_NET_AUDIT_OUT", "").strip()
+        if not out.startswith("s3://"):
+            raise ConfigError("ECS_NET_AUDIT_OUT must be an s3://BUCKET/PREFIX location")
+        notify_on = env.get("ECS_NET_AUDIT_NOTIFY_ON", "high").strip().lower() or "high"
+        if notify_on not in SEVERITIES:
+            raise ConfigError(
+                f"ECS_NET_AUDIT_NOTIFY_ON must be one of {', '.join(SEVERITIES)}, got {notify_on!r}"
+            )
+        event = event if isinstance(event, dict) else {}
+        regions = _regions(event.get("regions")) or _regions(env.get("ECS_NET_AUDIT_REGIONS"))
+        account = event.get("account")
+        if account is not None and not (isinstance(account, str) and _ACCOUNT.match(account)):
+            raise ConfigError(f"event 'account' must be a 12-digit account id, got {account!r}")
+        role_name = event.get("role_name") or DEFAULT_ROLE_NAME
+        if not isinstance(role_name, str) or not _ROLE.match(role_name):
+            raise ConfigError(f"event 'role_name' is not an IAM role name: {role_name!r}")
+        external_id = event.get("external_id") or None
+        if external_id is not None and not (isinstance(external_id, str) and _EXTERNAL_ID.match(external_id)):
+            raise ConfigError("event 'external_id' is not a valid external ID")
+        return cls(
+            out=out.rstrip("/"),
+            regions=regions,
+            config_text=env.get("ECS_NET_AUDIT_CONFIG", ""),
+            notify_topic=env.get("ECS_NET_AUDIT_NOTIFY_TOPIC", "").strip() or None,
+            notify_on=notify_on,
+            account=account,
+            role_name=role_name.strip("/").rsplit("/", 1)[-1] if "/" in role_name else role_name,
+            external_id=external_id,
+        )
+
+
+def _regions(value: Any) -> tuple[str, ...]:
+    from auditor.config import check_region
+
+    if value is None or value == "":
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"regions must be a comma list or a list of region names, got {value!r}")
+    names = tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
+    if names == ("all",):
+        return names
+    return tuple(check_region(r) for r in names)
+
+
+def load_config_text(text: str) -> tuple[Any, bool]:
+    """(Config, whether it names output formats) from ECS_NET_AUDIT_CONFIG's TOML text."""
+    import tomllib
+
+    from auditor.config import Config, validate
+    from auditor.typed import decode
+
+    if not text.strip():
+        return Config(), False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"ECS_NET_AUDIT_CONFIG is not valid TOML: {exc}") from None
+    config = validate(decode(Config, data, ConfigError, "ECS_NET_AUDIT_CONFIG:"))
+    output = data.get("output")
+    return config, isinstance(output, dict) and "formats" in output
+
+
+# --- sessions -------------------------------------------------------------------------------------
+
+
+def _session_for(settings: Settings, base: Any, own_account: str, partition: str, region: str) -> Any:
+    """The function's own session for its own account; an assumed role's for another."""
+    if settings.account is None or settings.account == own_account:
+        return base
+    try:
+        from auditor.collect.accounts import assume_role_session  # issue 14: refreshing credentials
+    except ImportError:  # not there yet: one AssumeRole, good for the length of one audit
+        assume_role_session = _assume_role_once
+    return assume_role_session(
+        base, settings.account, settings.role_name, settings.external_id, partition=partition, region=region
+    )
+
+
+def _assume_role_once(
+    base: Any, account_id: str, role_name: str, external_id: str | None, *, partition: str, region: str
+) -> Any:
+    import boto3
+
+    arn = f"arn:{partition}:iam::{account_id}:role/{role_name}"
+    kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": "ecs-net-audit", "DurationSeconds": 3600}
+    if external_id:
+        kwargs["ExternalId"] = external_id
+    creds = base.client("sts", region_name=region).assume_role(**kwargs)["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
+
+
+# --- the handler ----------------------------------------------------------------------------------
+
+
+class AuditFailed(AuditorError):
+    """The audit of one account could not produce a run (nothing written, `latest/` unchanged)."""
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Audit one account; write the run to S3; notify on what is new; print metrics and logs.
+
+    Returns the contract's summary (under 4 KB). When no run could be written (bad settings, a role
+    that cannot be assumed, nothing collected, an upload that failed) it returns `error` (one line)
+    beside `account` and `regions`, logs the same at level ERROR and prints `AuditComplete` 0 — so a
+    Step Functions map counts the item as failed, and an alarm on the metric fires.
+    """
+    started = time.monotonic()
+    env = os.environ
+    try:
+        settings = Settings.load(env, event)
+    except AuditorError as exc:
+        log("ERROR", "bad settings", error=str(exc), request_id=_request_id(context))
+        return {"account": None, "regions": [], "complete": False, "error": str(exc)}
+    try:
+        result = _audit(settings, context, started)
+    except AuditorError as exc:
+        account = getattr(exc, "account", None) or settings.account
+        regions = list(getattr(exc, "regions", ()) or settings.regions)
+        log(
+            "ERROR",
+            "audit failed",
+            account=account,
+            regions=regions,
+            error=str(exc),
+            request_id=_request_id(context),
+        )
+        _print_failure_metrics(account, regions)
+        return _fit({"account": account, "regions": regions, "complete": False, "error": str(exc)})
+    return result
+
+
+def _print_failure_metrics(account: str | None, regions: list[str]) -> None:
+    from auditor.report.emf import DIMENSIONS, NAMESPACE
+
+    for region in regions or [os.environ.get("AWS_REGION", "unknown")]:
+        record = {
+            "_aws": {
+                "Timestamp": int(time.time() * 1000),
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": NAMESPACE,
+                        "Dimensions": [list(DIMENSIONS)],
+                        "Metrics": [{"Name": "AuditComplete", "Unit": "None"}],
+                    }
+                ],
+            },
+            "Account": account or "unknown",
+            "Region": region,
+            "AuditComplete": 0,
+        }
+        print(json.dumps(record, separators=(",", ":")), flush=True)
+
+
+def _fail(message: str, account: str | None, regions: tuple[str, ...] | list[str]) -> AuditFailed:
+    exc = AuditFailed(message)
+    exc.account = account  # type: ignore[attr-defined]
+    exc.regions = tuple(regions)  # type: ignore[attr-defined]
+    return exc
+
+
+def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
+    import boto3
+    import botocore.exceptions
+
+    from auditor.collect import collect, enabled_regions
+    from auditor.collect.session import Clients, classify
+    from auditor.outputs import empty_run, previous_run
+    from auditor.outputs.s3 import S3Prefix
+    from auditor.pipeline import analyse
+    from auditor.report import render_all
+
+    config, formats_given = load_config_text(settings.config_text)
+    home = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    base = boto3.session.Session(region_name=home)
+    try:
+        me = base.client("sts", region_name=home).get_caller_identity()
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise _fail(
+            f"cannot identify the function's own account: {classify(exc)[1]}",
+            settings.account,
+            settings.regions,
+        ) from None
+    own_account, partition = str(me["Account"]), str(me["Arn"]).split(":")[1]
+    account = settings.account or own_account
+    regions = settings.regions or (home,)
+    try:
+        session = _session_for(settings, base, own_account, partition, home)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        role = f"arn:{partition}:iam::{account}:role/{settings.role_name}"
+        raise _fail(f"cannot assume {role}: {classify(exc)[1]}", account, regions) from None
+    clients = Clients(session, retry_mode=config.scan.retry_mode, max_attempts=config.scan.max_attempts)
+
+    root = S3Prefix.from_uri(settings.out, session=base).child(account)  # written with the function's role
+    root.check_reachable()
+    previous = previous_run(root)
+    try:
+        if regions == ("all",):
+            regions = enabled_regions(clients, home)
+        snapshot = collect(clients, regions, config.scan.clusters)
+    except AuditorError as exc:
+        raise _fail(f"account {account}: {exc}", account, regions if regions != ("all",) else ()) from None
+    result = analyse(snapshot, config, previous if previous is not None else empty_run())
+
+    formats = (
+        tuple(dict.fromkeys((*config.output.formats, "json", "md", "emf")))
+        if formats_given
+        else LAMBDA_FORMATS
+    )
+    files = render_all(result, formats)
+    try:
+        written = root.write_run(files, snapshot.generated_at)
+    except AuditorError as exc:
+        raise _fail(str(exc), account, regions) from None
+
+    for line in files["metrics.emf.jsonl"].splitlines():
+        print(line, flush=True)  # EMF: CloudWatch Logs extracts the metrics from these lines
+
+    new = _new_findings(result)
+    summary = _counts(result.findings)
+    new_counts = _counts(new)
+    was_complete = previous is None or bool(previous.get("complete", True))
+    became_incomplete = result.incomplete and was_complete
+    alerting = [f for f in new if _rank(f.severity) >= _rank(settings.notify_on)]
+    notified: bool | str = False
+    if (alerting or became_incomplete) and settings.notify_topic:
+        subject, body = notification(
+            result,
+            account,
+            written.objects,
+            alerting,
+            became_incomplete,
+            settings.notify_on,
+            files.get("summary.md", ""),
+        )
+        notified = _publish(base, settings.notify_topic, subject, body, home)
+    out = {
+        "account": account,
+        "regions": list(snapshot.regions),
+        "complete": not result.incomplete,
+        "summary": summary,
+        "new": new_counts,
+        "report": written.objects.get("report.html"),
+        "findings": written.objects.get("findings.json"),
+        "snapshot": written.objects.get("snapshot.json"),
+        "run": written.folder,
+        "notified": notified is True,
+    }
+    log(
+        "INFO",
+        "audit written",
+        account=account,
+        regions=list(snapshot.regions),
+        complete=out["complete"],
+        summary=summary,
+        new=new_counts,
+        run=written.folder,
+        baseline=(previous or {}).get("generated_at"),
+        notified=notified,
+        seconds=round(time.monotonic() - started, 2),
+        request_id=_request_id(context),
+    )
+    return _fit(out)
+
+
+def _rank(severity: str) -> int:
+    return len(SEVERITIES) - SEVERITIES.index(severity)
+
+
+def _counts(findings: Any) -> dict[str, int]:
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
+
+
+def _new_findings(result: Any) -> list[Any]:
+    changes = result.baseline.changes if result.baseline is not None else {}
+    return [f for f in result.findings if changes.get(f.id, "new") == "new"]
+
+
+def _fit(result: dict[str, Any]) -> dict[str, Any]:
+    """Keep the summary under 4 KB: a long region list becomes its count."""
+    if len(json.dumps(result)) > RESULT_LIMIT and len(result.get("regions") or []) > 3:
+        result = {**result, "regions": result["regions"][:3] + [f"… {len(result['regions']) - 3} more"]}
+    if len(json.dumps(result)) > RESULT_LIMIT and "error" in result:
+        result = {**result, "error": result["error"][:1000]}
+    return result
+
+
+# --- the message ----------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(text: object, limit: int = 300) -> str:
+    """One line, no control or bidi characters (text from AWS reaches a person's mail)."""
+    line = _CONTROL.sub(" ", str(text)).strip()
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def notification(
+    result: Any,
+    account: str,
+    objects: Mapping[str, str],
+    alerting: list[Any],
+    became_incomplete: bool,
+    notify_on: str,
+    summary_md: str,
+) -> tuple[str, str]:
+    """(subject, body) of the one message: what is new, where, the report's S3 URI, the summary."""
+    regions = ", ".join(result.snapshot.regions)
+    if alerting:
+        by_severity = [(s, sum(1 for f in alerting if f.severity == s)) for s in SEVERITIES]
+        present = [(s, n) for s, n in by_severity if n]
+        plural = "s" if len(alerting) != 1 else ""
+        if len(present) == 1:
+            what = f"{len(alerting)} new {present[0][0]} finding{plural}"
+        else:
+            what = f"{len(alerting)} new findings ({', '.join(f'{n} {s}' for s, n in present)})"
+        subject = f"ECS network audit {account}: {what}"
+        if became_incomplete:
+            subject += ", audit incomplete"
+    else:
+        subject = f"ECS network audit {account}: audit incomplete"
+    subject = subject.encode("ascii", "replace").decode("ascii")[:99]  # SNS: ASCII, under 100
+
+    lines = [
+        f"The scheduled ECS network audit of account {account} ({regions}) at {result.snapshot.generated_at} "
+        + (
+            f"found {len(alerting)} new finding(s) at or above {notify_on}."
+            if alerting
+            else "found nothing new at or above " + notify_on + "."
+        ),
+        "",
+    ]
+    if alerting:
+        lines.append("NEW:")
+        for f in sorted(alerting, key=lambda f: SEVERITIES.index(f.severity))[:LISTED_NEW]:
+            where = f"{f.account} {f.region}" + (f" cluster {_plain(f.cluster)}" if f.cluster else "")
+            lines += [
+                f"- [{f.severity.upper()}] {f.check} — {_plain(f.title)}",
+                f"  where: {where}, {f.resource_type} {_plain(f.resource_id)}",
+                f"  fix: {_plain(f.recommendation, 500)}",
+            ]
+        if len(alerting) > LISTED_NEW:
+            lines.append(f"- … and {len(alerting) - LISTED_NEW} more in the report")
+        lines.append("")
+    if became_incomplete:
+        gaps = [c for c in result.snapshot.coverage if c.status != "ok"]
+        apis = sorted({f"{c.api} in {c.region} ({c.status})" for c in gaps})
+        lines += [
+            f"The audit is INCOMPLETE (the previous run was complete): {len(gaps)} API/region pairs were not "
+            f"collected: {_plain(', '.join(apis[:8]), 800)}{' …' if len(apis) > 8 else ''}. "
+            "Checks that needed them report unknown, not all-clear. Usually a permission or an SCP changed.",
+            "",
+        ]
+    lines += [
+        f"Report:   {objects.get('report.html', '(not written)')}",
+        f"Findings: {objects.get('findings.json', '(not written)')}",
+        f"Open it:  aws s3 cp {objects.get('report.html', '')} . && open report.html",
+        "",
+        "Summary:",
+        "",
+        summary_md,
+    ]
+    body = "\n".join(lines)
+    if len(body.encode("utf-8")) > MESSAGE_LIMIT:
+        body = (
+            body.encode("utf-8")[:MESSAGE_LIMIT].decode("utf-8", "ignore")
+            + "\n… (cut; the report has it all)"
+        )
+    return subject, body
+
+
+def _publish(base: Any, topic: str, subject: str, body: str, region: str) -> bool | str:
+    """Publish; a failure is logged and returned (the run is written either way)."""
+    import botocore.exceptions
+
+    from auditor.collect.session import classify
+
+    topic_region = topic.split(":")[3] if topic.count(":") >= 5 else region
+    try:
+        base.client("sns", region_name=topic_region).publish(TopicArn=topic, Subject=subject, Message=body)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        detail = classify(exc)[1]
+        log("ERROR", "notification failed", topic=topic, error=detail)
+        return f"failed: {detail}"
+    return True
+
+
+# --- the organisation -----------------------------------------------------------------------------
+
+
+def accounts(event: Any, context: Any) -> dict[str, Any]:
+    """The Distributed Map's item list: the organisation's ACTIVE accounts (organizations:
+    ListAccounts, from the management or a delegated administrator account), minus the event's
+    `exclude`, written as a JSON array of `{"account", "name"}` to `<out>/org/accounts.json`.
+    Returns `{"Bucket", "Key", "count"}` for the Map's ItemReader."""
+    import boto3
+
+    from auditor.outputs.s3 import S3Prefix
+
+    env = os.environ
+    out = env.get("ECS_NET_AUDIT_OUT", "")
+    if not out.startswith("s3://"):
+        raise ConfigError("ECS_NET_AUDIT_OUT must be an s3://BUCKET/PREFIX location")
+    exclude = set((event or {}).get("exclude", []) if isinstance(event, dict) else [])
+    session = boto3.session.Session()
+    items = []
+    for page in session.client("organizations").get_paginator("list_accounts").paginate():
+        for acct in page.get("Accounts", []):
+            if acct.get("Status", "ACTIVE") == "ACTIVE" and acct["Id"] not in exclude:
+                items.append({"account": acct["Id"], "name": acct.get("Name", "")})
+    org = S3Prefix.from_uri(out, session=session).child("org")
+    key = org._key("accounts.json")
+    org.client.put_object(
+        Bucket=org.bucket,
+        Key=key,
+        Body=json.dumps(items).encode(),
+        ContentType="application/json",
+        **org.encryption(),
+    )
+    log("INFO", "accounts listed", count=len(items), excluded=sorted(exclude), key=key)
+    return {"Bucket": org.bucket, "Key": key, "count": len(items)}
+
+
+def _map_results(event: Any, read: Any) -> Iterator[dict[str, Any]]:
+    """Handler results from any of the contract's three event shapes, one at a time (a manifest's
+    result files are read one by one)."""
+    if isinstance(event, dict) and "ResultWriterDetails" in event:
+        details = event["ResultWriterDetails"]
+        manifest = json.loads(read(details["Bucket"], details["Key"]))
+        bucket = manifest.get("DestinationBucket", details["Bucket"])
+        for status in ("SUCCEEDED", "FAILED", "PENDING"):
+            for entry in manifest.get("ResultFiles", {}).get(status, []):
+                for item in json.loads(read(bucket, entry["Key"])):
+                    yield _from_execution(item)
+        return
+    if isinstance(event, dict):
+        event = event.get("results", event.get("Items", [event]))
+    if not isinstance(event, list):
+        raise ConfigError("aggregate: the event must be a list of results or a ResultWriter description")
+    for item in event:
+        if isinstance(item, dict) and "Payload" in item:
+            item = item["Payload"]
+        if isinstance(item, str):
+            item = json.loads(item)
+        if isinstance(item, dict):
+            yield item
+
+
+def _from_execution(item: dict[str, Any]) -> dict[str, Any]:
+    """A ResultWriter entry (one child execution) → the handler result, or a failure record."""
+    output = item.get("Output")
+    if item.get("Status") == "SUCCEEDED" and output:
+        parsed = json.loads(output)
+        return parsed.get("Payload", parsed) if isinstance(parsed, dict) else {}
+    try:
+        given = json.loads(item.get("Input") or "{}")
+    except json.JSONDecodeError:
+        given = {}
+    cause = item.get("Cause") or item.get("Error") or item.get("Status", "failed")
+    account = given.get("account") if isinstance(given, dict) else None
+    return {"account": account, "regions": [], "complete": False, "error": _plain(cause, 500)}
+
+
+def aggregate(event: Any, context: Any) -> dict[str, Any]:
+    """Merge per-account runs into one organisation run under `<out>/org/<stamp>/` (findings.json,
+    accounts.csv, summary.md; `org/latest/findings.json` last). Reads each account's findings.json
+    one at a time and never a snapshot, so memory follows the findings, not the raw data."""
+    import boto3
+
+    from auditor.outputs import parse_findings
+    from auditor.outputs.s3 import S3Prefix, parse_uri
+
+    env = os.environ
+    out = env.get("ECS_NET_AUDIT_OUT", "")
+    if not out.startswith("s3://"):
+        raise ConfigError("ECS_NET_AUDIT_OUT must be an s3://BUCKET/PREFIX location")
+    session = boto3.session.Session()
+    org = S3Prefix.from_uri(out, session=session).child("org")
+
+    def read(bucket: str, key: str) -> bytes:
+        return bytes(org.client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    merged = OrgMerge()
+    for item in _map_results(event, read):
+        uri = item.get("findings")
+        if item.get("error") or not isinstance(uri, str):
+            merged.failed(item)
+            continue
+        bucket, key = parse_uri(uri)
+        try:
+            doc = parse_findings(read(bucket, key), uri)
+        except Exception as exc:  # noqa: BLE001 - one unreadable account must not lose the others
+            merged.failed({**item, "error": f"cannot read {uri}: {_plain(exc, 300)}"})
+            continue
+        merged.add(doc, item)
+    files = merged.files()
+    written = org.write_run(files, merged.generated_at)
+    result = {
+        "accounts": len(merged.accounts),
+        "failed": [a["account"] for a in merged.accounts if a["status"] == "failed"][:50],
+        "complete": merged.complete,
+        "summary": merged.summary,
+        "findings": written.objects.get("findings.json"),
+        "report": written.objects.get("summary.md"),
+        "run": written.folder,
+    }
+    log(
+        "INFO",
+        "organisation aggregated",
+        **{k: v for k, v in result.items() if k != "failed"},
+        failed=len(merged.accounts) - sum(a["status"] != "failed" for a in merged.accounts),
+    )
+    return _fit(result)
+
+
+class OrgMerge:
+    """The organisation's findings.json, grown one account's findings.json at a time."""
+
+    def __init__(self) -> None:
+        self.generated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.accounts: list[dict[str, Any]] = []
+        self.regions: set[str] = set()
+        self.clusters: set[str] = set()
+        self.coverage: list[dict[str, Any]] = []
+        self.findings: list[dict[str, Any]] = []
+        self.instances: list[dict[str, Any]] = []
+        self.subnets: list[dict[str, Any]] = []
+        self.summary = dict.fromkeys(SEVERITIES, 0)
+        self.complete = True
+
+    def add(self, doc: dict[str, Any], item: dict[str, Any]) -> None:
+        scope = doc.get("scope", {})
+        accounts = scope.get("accounts") or [item.get("account")]
+        self.regions.update(scope.get("regions", []))
+        self.clusters.update(scope.get("clusters", []))
+        self.coverage.extend(doc.get("coverage", []))
+        self.findings.extend(doc.get("findings", []))
+        capacity = doc.get("capacity", {})
+        self.instances.extend(capacity.get("container_instances", []))
+        self.subnets.extend(capacity.get("subnets", []))
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for f in doc.get("findings", []):
+            if f.get("severity") in counts:
+                counts[f["severity"]] += 1
+                self.summary[f["severity"]] += 1
+        complete = bool(doc.get("complete", True))
+        self.complete = self.complete and complete
+        for account in accounts:
+            self.accounts.append(
+                {
+                    "account": account,
+                    "status": "ok" if complete else "partial",
+                    "regions": " ".join(scope.get("regions", [])),
+                    **counts,
+                    "report": item.get("report") or "",
+                }
+            )
+
+    def failed(self, item: dict[str, Any]) -> None:
+        self.complete = False
+        self.accounts.append(
+            {
+                "account": item.get("account") or "unknown",
+                "status": "failed",
+                "regions": " ".join(item.get("regions") or []),
+                **dict.fromkeys(SEVERITIES, 0),
+                "report": "",
+                "error": _plain(item.get("error", "failed"), 500),
+            }
+        )
+
+    def files(self) -> dict[str, str]:
+        from auditor.outputs import SCHEMA
+
+        doc = {
+            "schema": SCHEMA,
+            "generated_at": self.generated_at,
+            "tool": {"name": "ecs-net-audit", "version": _version()},
+            "scope": {
+                "accounts": [a["account"] for a in self.accounts],
+                "regions": sorted(self.regions),
+                "clusters": sorted(self.clusters),
+            },
+            "coverage": self.coverage + self._failed_coverage(),
+            "complete": self.complete,
+            "summary": self.summary,
+            "findings": self.findings,
+            "capacity": {"container_instances": self.instances, "subnets": self.subnets},
+            "accounts": self.accounts,
+        }
+        return {
+            "accounts.csv": self._accounts_csv(),
+            "summary.md": self._summary_md(),
+            "findings.json": json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
+        }
+
+    def _failed_coverage(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "account": a["account"],
+                "region": "",
+                "api": "sts:AssumeRole" if "assume" in a.get("error", "").lower() else "lambda:Invoke",
+                "status": "error",
+                "detail": a.get("error", ""),
+            }
+            for a in self.accounts
+            if a["status"] == "failed"
+        ]
+
+    def _accounts_csv(self) -> str:
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["account", "name", "status", "regions", *SEVERITIES, "report"])
+        for a in self.accounts:
+            writer.writerow(
+                [
+                    a["account"],
+                    a.get("name", ""),
+                    a["status"],
+                    a["regions"],
+                    *(a[s] for s in SEVERITIES),
+                    a["report"],
+                ]
+            )
+        return buffer.getvalue()
+
+    def _summary_md(self) -> str:
+        from auditor.report.markdown import md
+
+        failed = [a for a in self.accounts if a["status"] == "failed"]
+        lines = [
+            f"## ECS network audit — organisation — {len(self.accounts)} accounts",
+            "",
+            f"Aggregated {self.generated_at}. " + " · ".join(f"**{n}** {s}" for s, n in self.summary.items()),
+            "",
+        ]
+        if failed:
+            lines += [
+                f"> ⚠️ **{len(failed)} account(s) not audited**: "
+                + md(", ".join(a["account"] for a in failed[:20])),
+                "",
+            ]
+        lines += [
+            "| account | status | critical | high | medium | low | report |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for a in sorted(self.accounts, key=lambda a: (-a["critical"], -a["high"], a["account"])):
+            lines.append(
+                f"| {md(a['account'])} | {a['status']} | {a['critical']} | {a['high']} | {a['medium']} "
+                f"| {a['low']} | "
+                f"{md(a['report']) or md(a.get('error', ''))} |"
+            )
+        return "\n".join(lines) + "\n"
+
+
+def _version() -> str:
+    from auditor import __version__
+
+    return __version__

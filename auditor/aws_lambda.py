@@ -155,19 +155,29 @@ def _session_for(settings: Settings, base: Any, own_account: str, partition: str
 def _assume_role_once(
     base: Any, account_id: str, role_name: str, external_id: str | None, *, partition: str, region: str
 ) -> Any:
-    import boto3
-
     arn = f"arn:{partition}:iam::{account_id}:role/{role_name}"
     kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": "ecs-net-audit", "DurationSeconds": 3600}
     if external_id:
         kwargs["ExternalId"] = external_id
     creds = base.client("sts", region_name=region).assume_role(**kwargs)["Credentials"]
-    return boto3.session.Session(
+    return sibling_session(
+        base,
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
         region_name=region,
     )
+
+
+def sibling_session(base: Any, **credentials: Any) -> Any:
+    """A boto3 session with other credentials that shares `base`'s loaded service models: parsing
+    them again costs about a second per session in a cold Lambda."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session()
+    core.register_component("data_loader", base._session.get_component("data_loader"))
+    return boto3.session.Session(botocore_session=core, **credentials)
 
 
 # --- the handler ----------------------------------------------------------------------------------

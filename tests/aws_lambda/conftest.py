@@ -47,8 +47,8 @@ class Aws:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
 
 
-@pytest.fixture
-def aws(moto: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+def make_aws(monkeypatch: pytest.MonkeyPatch) -> Aws:
+    """The bucket, topic and queue, and the function's environment (inside an active moto)."""
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=BUCKET)
     sns = boto3.client("sns", region_name=REGION)
@@ -65,7 +65,12 @@ def aws(moto: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     monkeypatch.setenv("ECS_NET_AUDIT_NOTIFY_TOPIC", topic)
     monkeypatch.delenv("ECS_NET_AUDIT_NOTIFY_ON", raising=False)
     monkeypatch.delenv("ECS_NET_AUDIT_CONFIG", raising=False)
-    yield Aws(s3=s3, sqs=sqs, queue_url=queue_url, topic_arn=topic, monkeypatch=monkeypatch)
+    return Aws(s3=s3, sqs=sqs, queue_url=queue_url, topic_arn=topic, monkeypatch=monkeypatch)
+
+
+@pytest.fixture
+def aws(moto: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    yield make_aws(monkeypatch)
 
 
 def small_account(account: str = ACCOUNT, region: str = REGION, session: Any = None) -> None:

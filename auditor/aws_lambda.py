@@ -574,7 +574,7 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
     def read(bucket: str, key: str) -> bytes:
         return bytes(org.client.get_object(Bucket=bucket, Key=key)["Body"].read())
 
-    merged = OrgMerge()
+    merged = OrgMerge(names=_account_names(org))
     for item in _map_results(event, read):
         uri = item.get("findings")
         if item.get("error") or not isinstance(uri, str):
@@ -607,10 +607,22 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
     return _fit(result)
 
 
+def _account_names(org: Any) -> dict[str, str]:
+    """Account names from the item list `accounts` wrote (none when the run had its own list)."""
+    try:
+        items = json.loads(org.read_bytes("accounts.json"))
+    except Exception:  # noqa: BLE001 - names are a nicety; the merge goes on without them
+        return {}
+    if not isinstance(items, list):
+        return {}
+    return {str(i.get("account")): str(i.get("name", "")) for i in items if isinstance(i, dict)}
+
+
 class OrgMerge:
     """The organisation's findings.json, grown one account's findings.json at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: dict[str, str] | None = None) -> None:
+        self.names = names or {}
         self.generated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.accounts: list[dict[str, Any]] = []
         self.regions: set[str] = set()
@@ -643,6 +655,7 @@ class OrgMerge:
             self.accounts.append(
                 {
                     "account": account,
+                    "name": self.names.get(account, ""),
                     "status": "ok" if complete else "partial",
                     "regions": " ".join(scope.get("regions", [])),
                     **counts,
@@ -655,6 +668,7 @@ class OrgMerge:
         self.accounts.append(
             {
                 "account": item.get("account") or "unknown",
+                "name": self.names.get(str(item.get("account")), ""),
                 "status": "failed",
                 "regions": " ".join(item.get("regions") or []),
                 **dict.fromkeys(SEVERITIES, 0),

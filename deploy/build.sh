@@ -28,9 +28,9 @@ with zipfile.ZipFile('../ecs-net-audit-lambda.zip', 'w', zipfile.ZIP_DEFLATED, c
             path = os.path.join(root, name)
             z.write(path, os.path.relpath(path, '.'))
 ")
-unzipped=$(du -sb "$OUT" | cut -f1)
+unzipped=$(find "$OUT" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
 zipped=$(stat -c %s build/ecs-net-audit-lambda.zip)
-echo "package: $((unzipped / 1024 / 1024)) MB unzipped (Lambda's limit: 250 MB), $((zipped / 1024 / 1024)) MB zipped"
+echo "package: $((unzipped / 1024 / 1024)) MiB unzipped (Lambda's limit: 250 MB), $((zipped / 1024 / 1024)) MiB zipped"
 if [ "$unzipped" -gt "$LIMIT" ]; then
     echo "too large for a zip package: use a container image (see README, Run it every night)" >&2
     exit 1

@@ -167,6 +167,7 @@ def test_organization_run_with_tolerance(
     assert {r["account"]: r["status"] for r in table} == {
         a: ("failed" if a == org["locked"] else "ok") for a in org["all"]
     }
+    assert {r["account"]: r["name"] for r in table}[org["payments"]] == "payments"  # from the item list
     summary = aws.s3.get_object(Bucket=BUCKET, Key=f"{run}/summary.md")["Body"].read().decode()
     assert f"1 account(s) not audited**: {org['locked']}" in summary
     # the item list the accounts function wrote: every ACTIVE account, the management one included

@@ -32,7 +32,11 @@ print(round((time.perf_counter() - t) * 1000), int('pandas' in sys.modules))
 def once(repo: Path, statement: str) -> tuple[int, bool]:
     env = {**os.environ, "PYTHONPATH": str(repo)}
     out = subprocess.run(
-        [sys.executable, "-c", PROBE.format(statement=statement)], env=env, cwd=repo, capture_output=True, text=True
+        [sys.executable, "-c", PROBE.format(statement=statement)],
+        env=env,
+        cwd=repo,
+        capture_output=True,
+        text=True,
     )
     if out.returncode != 0:
         return -1, False  # the statement does not import there (an older checkout without the module)

@@ -31,13 +31,22 @@ CONTENT_TYPES = {
 
 
 def _detail(exc: Exception) -> str:
-    """One line for a failed S3 call; S3 answers some denials with a bare `403: Forbidden`."""
-    from auditor.collect.session import classify
+    """One line for a failed S3 call (S3 answers HEAD and some denials with a bare status code)."""
+    import botocore.exceptions
 
-    status, detail = classify(exc)
-    if status == "denied" and detail.startswith("403"):
-        return "AccessDenied (HTTP 403): the bucket policy or the role does not allow it"
-    return detail
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message") or "").splitlines()[0] if error.get("Message") else ""
+        http = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in ("403", "AccessDenied", "Forbidden", "AllAccessDisabled") or http == 403:
+            return "AccessDenied (HTTP 403): the bucket policy or the role does not allow it"
+        if code in ("404", "NoSuchBucket"):
+            return "NoSuchBucket (HTTP 404): the bucket does not exist"
+        return f"{code}: {message}"[:300]
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return "no AWS credentials found"
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def parse_uri(uri: str) -> tuple[str, str]:

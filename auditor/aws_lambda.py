@@ -276,6 +276,7 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
     regions = settings.regions or (home,)
     try:
         session = _session_for(settings, base, own_account, partition, home)
+        session.get_credentials().get_frozen_credentials()  # a refused role shows now, not per call
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         role = f"arn:{partition}:iam::{account}:role/{settings.role_name}"
         raise _fail(f"cannot assume {role}: {classify(exc)[1]}", account, regions) from None

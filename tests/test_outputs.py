@@ -240,4 +240,8 @@ def test_cli_baseline_latest_in_a_folder(
 
 
 def test_s3_location_is_a_location(bucket: Any) -> None:
+    from auditor.outputs.s3 import S3Location
+
     assert isinstance(open_location(f"s3://{BUCKET}/x"), S3Prefix)
+    bucket.put_object(Bucket=BUCKET, Key="x/r1/findings.json", Body=b"{}")
+    assert S3Location.parse(f"s3://{BUCKET}/x/").list_keys() == ["r1/findings.json"]  # as `trend` opens it

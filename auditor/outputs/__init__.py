@@ -10,21 +10,37 @@ last, so that a reader never sees half a run.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from auditor.errors import AuditorError
+from auditor.outputs.base import (
+    FINDINGS,
+    LATEST,
+    MAX_BASELINE_BYTES,
+    SCHEMA,
+    OutputError,
+    as_bytes,
+    parse_findings,
+    run_folder_name,
+)
 
-FINDINGS = "findings.json"
-LATEST = "latest"
-SCHEMA = "ecs-net-audit/findings/v1"
-MAX_BASELINE_BYTES = 256 * 1024 * 1024  # a findings.json larger than this is not read as a baseline
-
-
-class OutputError(AuditorError):
-    """An output location that cannot be read or written (exit 2)."""
+__all__ = [
+    "FINDINGS",
+    "LATEST",
+    "MAX_BASELINE_BYTES",
+    "SCHEMA",
+    "Location",
+    "OutputError",
+    "as_bytes",
+    "empty_run",
+    "is_s3",
+    "open_location",
+    "parse_findings",
+    "previous_run",
+    "run_findings_keys",
+    "run_folder_name",
+    "s3_location",
+]
 
 
 class Location(Protocol):
@@ -60,30 +76,6 @@ def open_location(out: str | Path, session: Any = None, endpoint_url: str | None
     return LocalFolder(Path(out))
 
 
-def run_folder_name(generated_at: str) -> str:
-    """`2026-11-25T10:00:00Z` → `2026-11-25T100000Z` (the contract's run folder name)."""
-    day, _, clock = generated_at.partition("T")
-    return f"{day}T{clock.replace(':', '')}"
-
-
-def parse_findings(data: bytes, where: str) -> dict[str, Any]:
-    """A findings.json document, checked enough to compare with; OutputError if it is not one."""
-    if len(data) > MAX_BASELINE_BYTES:
-        raise OutputError(f"{where} is larger than {MAX_BASELINE_BYTES // 2**20} MiB: not read as a baseline")
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise OutputError(f"{where} is not valid JSON: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise OutputError(f"{where} is not an ecs-net-audit findings.json ({SCHEMA})")
-    findings = doc.get("findings")
-    if not isinstance(findings, list) or not all(
-        isinstance(f, dict) and isinstance(f.get("id"), str) for f in findings
-    ):
-        raise OutputError(f"{where}: 'findings' must be a list of findings with ids")
-    return doc
-
-
 def run_findings_keys(keys: list[str]) -> list[str]:
     """The keys of every run's findings.json under a root: its own, and one folder down
     (`latest/` is a copy, not a run of its own)."""
@@ -115,10 +107,6 @@ def previous_run(location: Location) -> dict[str, Any] | None:
         if best is None or str(doc.get("generated_at", "")) > str(best.get("generated_at", "")):
             best = doc
     return best
-
-
-def as_bytes(files: Mapping[str, str | bytes]) -> dict[str, bytes]:
-    return {name: c.encode("utf-8") if isinstance(c, str) else c for name, c in files.items()}
 
 
 def empty_run() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.fileio import write_atomic
-from auditor.outputs import as_bytes
+from auditor.outputs.base import as_bytes
 
 
 @dataclass(frozen=True)

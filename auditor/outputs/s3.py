@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.outputs import FINDINGS, LATEST, OutputError, as_bytes, run_folder_name
+from auditor.outputs.base import FINDINGS, LATEST, OutputError, as_bytes, run_folder_name
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 CONTENT_TYPES = {

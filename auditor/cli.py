@@ -183,18 +183,17 @@ def _write(result: AuditResult, config: Config, kind: str) -> list[str]:
         out = _out_dir(config, kind, result.snapshot.generated_at)
         return [str(p) for p in _write_run(result, out, config.output.formats)]
     from auditor.history.live import attach_history_from
-    from auditor.outputs import run_folder_name
     from auditor.report import render_all
 
     formats = config.output.formats
     extra: dict[str, str] = {}
+    own = location.next_folder(result.snapshot.generated_at)
     if "html" in formats or "json" in formats:
-        own = run_folder_name(result.snapshot.generated_at)
         result, extra = attach_history_from(result, location, location.uri, own)
     files = render_all(result, formats)
     if "html" in formats:
         files.update(extra)
-    written = location.write_run(files, result.snapshot.generated_at)
+    written = location.write_run(files, result.snapshot.generated_at, folder=own)
     return list(written.objects.values())
 
 

@@ -245,3 +245,16 @@ def test_s3_location_is_a_location(bucket: Any) -> None:
     assert isinstance(open_location(f"s3://{BUCKET}/x"), S3Prefix)
     bucket.put_object(Bucket=BUCKET, Key="x/r1/findings.json", Body=b"{}")
     assert S3Location.parse(f"s3://{BUCKET}/x/").list_keys() == ["r1/findings.json"]  # as `trend` opens it
+
+
+def test_cli_s3_run_gets_its_history_from_the_prefix(
+    bucket: Any, snapshot_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    later = tmp_path / "later.json"
+    later.write_text(snapshot_file.read_text().replace("2026-11-25T10:00:00Z", "2026-11-26T10:00:00Z"))
+    out = f"s3://{BUCKET}/hist"
+    assert main(["report", str(snapshot_file), "--out", out, "--format", "html,json"]) == 0
+    assert main(["report", str(later), "--out", out, "--format", "html,json"]) == 0
+    keys = sorted(o["Key"] for o in bucket.list_objects_v2(Bucket=BUCKET, Prefix="hist/")["Contents"])
+    assert "hist/2026-11-25T100000Z/trend.html" not in keys  # the first run has no history
+    assert "hist/2026-11-26T100000Z/trend.html" in keys  # the second: the earlier run read back from S3

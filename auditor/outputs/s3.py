@@ -172,24 +172,28 @@ class S3Prefix:
         )
         return f"s3://{self.bucket}/{self._key(key)}"
 
-    def _free_folder(self, name: str) -> str:
-        """`name`, or `name-2`, `name-3` … when a run of the same second is already there."""
+    def next_folder(self, generated_at: str) -> str:
+        """The run folder a run of `generated_at` gets: its name, or `name-2`, `name-3` … when a run
+        of the same second is already there."""
+        name = run_folder_name(generated_at)
         candidate, n = name, 1
-        while self.client.list_objects_v2(
-            Bucket=self.bucket, Prefix=self._key(candidate) + "/", MaxKeys=1
-        ).get("KeyCount"):
-            n += 1
-            candidate = f"{name}-{n}"
-        return candidate
-
-    def write_run(self, files: Mapping[str, str | bytes], generated_at: str) -> RunWrite:
-        """Upload one run; `latest/findings.json` last. On any failure: OutputError naming the object,
-        and `latest/` untouched."""
-        data = as_bytes(files)
         try:
-            folder = self._free_folder(run_folder_name(generated_at))
+            while self.client.list_objects_v2(
+                Bucket=self.bucket, Prefix=self._key(candidate) + "/", MaxKeys=1
+            ).get("KeyCount"):
+                n += 1
+                candidate = f"{name}-{n}"
         except Exception as exc:  # noqa: BLE001
             raise OutputError(f"cannot write to {self.uri}/: {_detail(exc)}") from None
+        return candidate
+
+    def write_run(
+        self, files: Mapping[str, str | bytes], generated_at: str, folder: str | None = None
+    ) -> RunWrite:
+        """Upload one run (into `folder`, default `next_folder(generated_at)`); `latest/findings.json`
+        last. On any failure: OutputError naming the object, and `latest/` untouched."""
+        data = as_bytes(files)
+        folder = folder or self.next_folder(generated_at)
         order = [n for n in data if n != FINDINGS] + ([FINDINGS] if FINDINGS in data else [])
         objects: dict[str, str] = {}
         for name in order:

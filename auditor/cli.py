@@ -47,7 +47,9 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "default: a new folder under ./reports/",
     )
     parser.add_argument(
-        "--format", metavar="LIST", help="comma list of html,json,csv,md,emf,asff,ocsf (default: html,json,csv)"
+        "--format",
+        metavar="LIST",
+        help="comma list of html,json,csv,md,emf,asff,ocsf (default: html,json,csv)",
     )
     parser.add_argument(
         "--baseline",

@@ -41,7 +41,7 @@ def world() -> Iterator[tuple[Aws, dict[str, Any]]]:
     account and two members with resources; the role in `locked` cannot be assumed."""
     from moto import mock_aws
 
-    from auditor.demo.realism import answer_like_aws, freeze_task_lifecycle
+    from auditor.demo.realism import moto_like_aws
     from tests.conftest import _FAKE
 
     with pytest.MonkeyPatch.context() as mp:
@@ -51,9 +51,7 @@ def world() -> Iterator[tuple[Aws, dict[str, Any]]]:
             mp.delenv(key, raising=False)
         mp.setenv("AWS_CONFIG_FILE", os.devnull)
         mp.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-        freeze_task_lifecycle()
-        answer_like_aws()
-        with mock_aws():
+        with mock_aws(), moto_like_aws():
             aws = make_aws(mp)
             client = boto3.client("organizations", region_name=REGION)
             client.create_organization(FeatureSet="ALL")

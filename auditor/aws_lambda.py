@@ -498,11 +498,11 @@ def accounts(event: Any, context: Any) -> dict[str, Any]:
         raise ConfigError("ECS_NET_AUDIT_OUT must be an s3://BUCKET/PREFIX location")
     exclude = set((event or {}).get("exclude", []) if isinstance(event, dict) else [])
     session = boto3.session.Session()
-    items = []
-    for page in session.client("organizations").get_paginator("list_accounts").paginate():
-        for acct in page.get("Accounts", []):
-            if acct.get("Status", "ACTIVE") == "ACTIVE" and acct["Id"] not in exclude:
-                items.append({"account": acct["Id"], "name": acct.get("Name", "")})
+    items = [
+        {"account": a, "name": n}
+        for a, n in _active_accounts(session.client("organizations"))
+        if a not in exclude
+    ]
     org = S3Prefix.from_uri(out, session=session).child("org")
     key = org._key("accounts.json")
     org.client.put_object(
@@ -514,6 +514,22 @@ def accounts(event: Any, context: Any) -> dict[str, Any]:
     )
     log("INFO", "accounts listed", count=len(items), excluded=sorted(exclude), key=key)
     return {"Bucket": org.bucket, "Key": key, "count": len(items)}
+
+
+def _active_accounts(client: Any) -> list[tuple[str, str]]:
+    """(id, name) of the organisation's ACTIVE accounts: issue 14's listing where it is installed,
+    else ListAccounts read here (`State`, or the older `Status`; anything else is left out)."""
+    try:
+        from auditor.collect.organizations import active_accounts  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        found = []
+        for page in client.get_paginator("list_accounts").paginate():
+            for acct in page.get("Accounts", []):
+                if (acct.get("State") or acct.get("Status")) == "ACTIVE":
+                    found.append((str(acct["Id"]), str(acct.get("Name", ""))))
+        return found
+    active, _left_out = active_accounts(client)
+    return [(a.id, a.name) for a in active]
 
 
 def _map_results(event: Any, read: Any) -> Iterator[dict[str, Any]]:

@@ -61,6 +61,10 @@ def world() -> Iterator[tuple[Aws, dict[str, Any]]]:
                     "CreateAccountStatus"
                 ]
                 members.append(status["AccountId"])
+            retired = client.create_account(AccountName="retired", Email="retired@example.com")
+            client.close_account(
+                AccountId=retired["CreateAccountStatus"]["AccountId"]
+            )  # SUSPENDED: not audited
             for account in members:
                 small_account(account, session=member_session(account))
             small_account()

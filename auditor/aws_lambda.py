@@ -720,17 +720,29 @@ class OrgMerge:
         }
 
     def _failed_coverage(self) -> list[dict[str, Any]]:
-        return [
-            {
+        """One row per account that gave no run, shaped as a many-account scan's: `sts:AssumeRole`
+        (reason `assume-role`) when its role could not be assumed, else `lambda:Invoke`."""
+        region = os.environ.get("AWS_REGION", "")
+        rows = []
+        for a in self.accounts:
+            if a["status"] != "failed":
+                continue
+            error = a.get("error", "")
+            assume = "assume" in error.lower()
+            denied = any(
+                word in error for word in ("AccessDenied", "not authorized", "UnauthorizedOperation")
+            )
+            row = {
                 "account": a["account"],
-                "region": "",
-                "api": "sts:AssumeRole" if "assume" in a.get("error", "").lower() else "lambda:Invoke",
-                "status": "error",
-                "detail": a.get("error", ""),
+                "region": region,
+                "api": "sts:AssumeRole" if assume else "lambda:Invoke",
+                "status": "denied" if denied else "error",
+                "detail": error,
             }
-            for a in self.accounts
-            if a["status"] == "failed"
-        ]
+            if assume:
+                row["reason"] = "assume-role"
+            rows.append(row)
+        return rows
 
     def _accounts_csv(self) -> str:
         import csv

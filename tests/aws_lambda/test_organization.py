@@ -156,7 +156,9 @@ def test_organization_run_with_tolerance(
     doc = aws.read_json(f"{PREFIX}/org/latest/findings.json")
     assert sorted(doc["scope"]["accounts"]) == org["all"]
     failed_rows = [c for c in doc["coverage"] if c["status"] != "ok"]
-    assert [(c["account"], c["api"]) for c in failed_rows] == [(org["locked"], "sts:AssumeRole")]
+    assert [(c["account"], c["api"], c["status"], c.get("reason")) for c in failed_rows] == [
+        (org["locked"], "sts:AssumeRole", "denied", "assume-role")
+    ]
     assert "AccessDenied" in failed_rows[0]["detail"]
     audited = {c["account"] for c in doc["coverage"] if c["status"] == "ok"}
     assert audited == set(org["all"]) - {org["locked"]}

@@ -83,10 +83,27 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also import the findings into each account's Security Hub (a write: see policy --security-hub)",
     )
+    many = scan.add_argument_group("many accounts")
+    many.add_argument("--org", action="store_true", help="every ACTIVE account of the organization")
+    many.add_argument("--account", action="append", metavar="ID", help="account id; repeat or comma list")
+    many.add_argument(
+        "--exclude-account",
+        action="append",
+        metavar="ID",
+        help="leave this account out; repeat or comma list",
+    )
+    many.add_argument(
+        "--role-name", metavar="NAME", help="role assumed in the other accounts (ecs-net-audit)"
+    )
+    many.add_argument("--external-id", metavar="ID", help="external id passed when assuming that role")
+    many.add_argument("--max-parallel", metavar="N", type=int, help="accounts collected at once (default 4)")
     _add_output_options(scan)
     scan.set_defaults(func=cmd_scan)
 
     demo = sub.add_parser("demo", help="audit the built-in sample account (no credentials, no network)")
+    demo.add_argument(
+        "--org", action="store_true", help="a small organisation: management and two member accounts"
+    )
     _add_output_options(demo)
     demo.add_argument(
         "--history",
@@ -97,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="print nothing but errors")
     demo.set_defaults(func=cmd_demo, config=None)
 
-    report = sub.add_parser("report", help="re-analyse a saved snapshot.json offline")
-    report.add_argument("snapshot", metavar="SNAPSHOT.json")
+    report = sub.add_parser("report", help="re-analyse saved snapshot.json files offline, as one")
+    report.add_argument("snapshot", metavar="SNAPSHOT.json", nargs="+")
     report.add_argument("--config", metavar="FILE", help="TOML config")
     report.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_output_options(report)
@@ -116,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--security-hub",
         action="store_true",
         help="add what `scan --security-hub` needs (securityhub:BatchImportFindings, BatchUpdateFindings)",
+    )
+    policy.add_argument(
+        "--member",
+        action="store_true",
+        help="the policy of the role in each member account (what an --org scan assumes)",
     )
     policy.set_defaults(func=cmd_policy)
     return parser
@@ -248,6 +270,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
         clusters=_comma_list(args.cluster),
         profile=args.profile,
         endpoint_url=args.endpoint_url,
+        org=args.org or None,
+        accounts=_comma_list(args.account),
+        exclude_accounts=_comma_list(args.exclude_account),
+        role_name=args.role_name,
+        external_id=args.external_id,
+        max_parallel=args.max_parallel,
     )
     session = open_session(config.scan.profile)
     clients = Clients(
@@ -256,6 +284,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         retry_mode=config.scan.retry_mode,
         max_attempts=config.scan.max_attempts,
     )
+    if config.scan.org or config.scan.accounts:
+        return _scan_many(args, config, session, clients)
     regions = config.scan.regions
     if args.all_regions:
         regions = enabled_regions(clients, session.region_name or "us-east-1")
@@ -316,14 +346,37 @@ def _security_hub_import(
     return run
 
 
+def _scan_many(args: argparse.Namespace, config: Config, session: Any, clients: Any) -> int:
+    """`scan --org` / `--account`: every account side by side, one report."""
+    from auditor.collect import identify
+    from auditor.collect.fanout import collect_accounts, plan_accounts
+
+    home = session.region_name or (config.scan.regions[0] if config.scan.regions else "us-east-1")
+    regions: tuple[str, ...] | None = (
+        None if args.all_regions else config.scan.regions or (check_region(home),)
+    )
+    previous = _previous(args, config)
+    own = identify(clients, home)
+    plans, notes = plan_accounts(clients, config.scan, own, home)
+    if not args.quiet:
+        for note in notes:
+            print(note, file=sys.stderr)
+    progress = CollectionProgress(live=False if args.quiet else None)
+    try:
+        snapshot = collect_accounts(plans, session, config.scan, regions, home, progress=progress)
+    finally:
+        progress.finish(len(regions or ()) * len(plans), quiet=args.quiet or progress.calls == 0)
+    return _finish(analyse(snapshot, config, previous), config, "scan", args.quiet)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from auditor.demo import demo_snapshot
+    from auditor.demo import demo_org_snapshot, demo_snapshot
 
     config = _config(args)
     previous = _previous(args, config)
     if args.history is not None:
         return _demo_history(args, config)
-    snapshot = demo_snapshot()
+    snapshot = demo_org_snapshot() if args.org else demo_snapshot()
     return _finish(analyse(snapshot, config, previous), config, "demo", args.quiet)
 
 
@@ -410,21 +463,28 @@ def _trend_formats(value: str | None, allowed: tuple[str, ...]) -> tuple[str, ..
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from auditor.snapshot import load
+    from auditor.merge import load_many
 
     config = _config(args)
     previous = _previous(args, config)
-    snapshot = load(args.snapshot)
+    snapshot = load_many(args.snapshot)
     return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
 
 
-def policy_document(security_hub: bool = False) -> dict[str, Any]:
-    """The read-only policy `scan` needs; with `security_hub`, plus the import statement."""
+def policy_document(member: bool = False, security_hub: bool = False) -> dict[str, Any]:
+    """The read-only policy `scan` needs (with `--org`'s two actions), or with `member` the policy
+    of the role in each member account (only what is collected there); with `security_hub`, plus
+    the import statement."""
     from auditor.collect import PERMISSIONS
+    from auditor.collect.fanout import PERMISSIONS as ORG_PERMISSIONS
 
-    statements: list[dict[str, Any]] = [
-        {"Sid": "EcsNetAuditReadOnly", "Effect": "Allow", "Action": list(PERMISSIONS), "Resource": "*"}
-    ]
+    actions = (
+        sorted(set(PERMISSIONS) - {"sts:GetCallerIdentity"})
+        if member
+        else sorted({*PERMISSIONS, *ORG_PERMISSIONS})
+    )
+    sid = "EcsNetAuditMemberReadOnly" if member else "EcsNetAuditReadOnly"
+    statements: list[dict[str, Any]] = [{"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": "*"}]
     if security_hub:
         from auditor.outputs.securityhub import STATEMENTS
 
@@ -433,7 +493,7 @@ def policy_document(security_hub: bool = False) -> dict[str, Any]:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    print(json.dumps(policy_document(security_hub=args.security_hub), indent=2))
+    print(json.dumps(policy_document(member=args.member, security_hub=args.security_hub), indent=2))
     return 0
 
 

@@ -19,6 +19,10 @@ from auditor.typed import decode
 FORMATS = ("html", "json", "csv", "md", "emf", "asff", "ocsf")
 DEFAULT_FORMATS = ("html", "json", "csv")
 RETRY_MODES = ("standard", "adaptive")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,512}$")
+_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 
 
@@ -32,6 +36,14 @@ class ScanSettings:
     endpoint_url: str | None = None
     retry_mode: str = "adaptive"
     max_attempts: int = 10
+    # Many accounts (CONTRACT.md "Many accounts"): which accounts, and how to reach them
+    org: bool = False  # every ACTIVE account of the organisation (organizations:ListAccounts)
+    accounts: tuple[str, ...] = ()  # these accounts instead (the caller's own: its own credentials)
+    exclude_accounts: tuple[str, ...] = ()
+    role_name: str = "ecs-net-audit"  # assumed in every other account
+    external_id: str | None = None  # passed to that role when given
+    role_chain: tuple[str, ...] = ()  # role ARNs assumed first, in order (a hub role)
+    max_parallel: int = 4  # accounts collected at once
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ def validate(config: Config) -> Config:
         )
     if not 1 <= config.scan.max_attempts <= 50:
         raise ConfigError("scan.max_attempts must be between 1 and 50")
+    _validate_accounts(config.scan)
     t = config.thresholds
     for name in (
         "eni_utilization",
@@ -91,6 +104,28 @@ def validate(config: Config) -> Config:
     if config.output.fail_on is not None:
         check_severity(config.output.fail_on)
     return config
+
+
+def _validate_accounts(scan: ScanSettings) -> None:
+    for account in (*scan.accounts, *scan.exclude_accounts):
+        check_account(account)
+    if not _ROLE_NAME.match(scan.role_name) or "//" in scan.role_name:
+        raise ConfigError(f"role name {scan.role_name!r} is not an IAM role name")
+    if scan.external_id is not None and not _EXTERNAL_ID.match(scan.external_id):
+        raise ConfigError("external id must be 2 to 1224 characters of letters, digits and +=,.@:/-")
+    for arn in scan.role_chain:
+        if not _ROLE_ARN.match(arn):
+            raise ConfigError(f"scan.role_chain: {arn!r} is not an IAM role ARN (arn:aws:iam::ID:role/NAME)")
+    if not 1 <= scan.max_parallel <= 64:
+        raise ConfigError("max parallel accounts must be between 1 and 64")
+    if scan.org and scan.accounts:
+        raise ConfigError("--org and --account exclude each other: --org lists the accounts itself")
+
+
+def check_account(account: str) -> str:
+    if not _ACCOUNT.match(account):
+        raise ConfigError(f"account id {account!r} is not 12 digits")
+    return account
 
 
 def check_region(region: str) -> str:

@@ -22,6 +22,7 @@ class Coverage:
     detail: str = ""
     calls: int = 0  # requests made (pages and batches), retries not included
     retries: int = 0  # retries botocore made across those calls
+    reason: str = ""  # why a gap, where known: scp | region-disabled | assume-role
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,9 @@ def role_arn(account_id: str, role_name: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account_id}:role/{role_name.strip('/')}"
 
 
-def sts_client(session: boto3.Session, region: str, partition: str = "aws", endpoint_url: str | None = None) -> Any:
+def sts_client(
+    session: boto3.Session, region: str, partition: str = "aws", endpoint_url: str | None = None
+) -> Any:
     """An STS client on the regional endpoint of `region` (or on `endpoint_url` when given)."""
     if endpoint_url:
         return session.client("sts", region_name=region, endpoint_url=endpoint_url, config=_STS_CONFIG)
@@ -59,9 +61,7 @@ def sts_client(session: boto3.Session, region: str, partition: str = "aws", endp
     return client
 
 
-def _refresher(
-    sts: Any, arn: str, external_id: str | None, duration: int
-) -> Callable[[], dict[str, Any]]:
+def _refresher(sts: Any, arn: str, external_id: str | None, duration: int) -> Callable[[], dict[str, Any]]:
     """What botocore calls whenever the credentials are missing or about to expire."""
 
     def refresh() -> dict[str, Any]:

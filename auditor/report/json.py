@@ -33,6 +33,7 @@ def findings_document(result: AuditResult) -> dict[str, Any]:
                 "detail": c.detail,
                 "retries": c.retries,
                 "calls": c.calls,
+                **({"reason": c.reason} if c.reason else {}),
             }
             for c in snapshot.coverage
         ],

@@ -1,0 +1,79 @@
+"""Several snapshots analysed as one: one per account from a distributed run, or the accounts of
+an organisation scan collected one by one.
+
+Records already carry their account and region, so merging is concatenation; what must not
+happen is the same account and region twice (its resources would count double), which is bad
+input naming both files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import SnapshotError
+from auditor.model import Snapshot
+
+RECORD_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(Snapshot)
+    if f.name not in ("generated_at", "tool_version", "accounts", "regions", "cluster_filter", "extra")
+)
+
+
+def covered(snapshot: Snapshot) -> set[tuple[str, str]]:
+    """The (account, region) pairs a snapshot attempted: every attempt left a coverage row."""
+    return {(c.account, c.region) for c in snapshot.coverage}
+
+
+def _ordered(values: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for seq in values for v in seq))
+
+
+def merge(snapshots: Sequence[tuple[str, Snapshot]]) -> Snapshot:
+    """One snapshot of every input (`(label, snapshot)`, the label naming it in errors, usually
+    its file). SnapshotError when two inputs hold the same account and region."""
+    if not snapshots:
+        raise SnapshotError("no snapshot to merge")
+    if len(snapshots) == 1:
+        return snapshots[0][1]
+    seen: dict[tuple[str, str], str] = {}
+    for label, snapshot in snapshots:
+        for pair in sorted(covered(snapshot)):
+            if pair in seen:
+                raise SnapshotError(
+                    f"account {pair[0]} region {pair[1]} is in both {seen[pair]} and {label}: "
+                    "give each account and region once"
+                )
+        for pair in covered(snapshot):
+            seen[pair] = label
+    parts = [s for _, s in snapshots]
+    fields: dict[str, Any] = {
+        name: tuple(r for s in parts for r in getattr(s, name)) for name in RECORD_FIELDS
+    }
+    extra: dict[str, str] = {}
+    for s in parts:
+        for key, value in s.extra.items():
+            if key in extra and extra[key] != value:
+                extra[key] = ",".join(dict.fromkeys([*extra[key].split(","), *value.split(",")]))
+            else:
+                extra[key] = value
+    return Snapshot(
+        generated_at=max(s.generated_at for s in parts),
+        tool_version=parts[0].tool_version,
+        accounts=_ordered([s.accounts for s in parts]),
+        regions=_ordered([s.regions for s in parts]),
+        cluster_filter=_ordered([s.cluster_filter for s in parts]),
+        extra=extra,
+        **fields,
+    )
+
+
+def load_many(paths: Sequence[str | Path]) -> Snapshot:
+    """Read and merge snapshot files; a file named twice is read once."""
+    from auditor.snapshot import load
+
+    unique = list(dict.fromkeys(str(p) for p in paths))
+    return merge([(path, load(path)) for path in unique])

@@ -27,6 +27,7 @@ import boto3
 import botocore.exceptions
 
 from auditor import __version__
+from auditor.account_status import ACCOUNT_NAME_KEY, BOOKKEEPING_APIS, MANY_ACCOUNTS_KEY
 from auditor.aws import ApiFailure, Clients, Progress, Recorder, classify
 from auditor.collect import collect_region
 from auditor.collect.accounts import assume_role_session_at
@@ -36,11 +37,8 @@ from auditor.errors import CollectError
 from auditor.model import Coverage, Snapshot
 
 PERMISSIONS = ("sts:AssumeRole", "organizations:ListAccounts")
-# APIs that reach an account or list its regions; they are not data about its ECS networking
-BOOKKEEPING_APIS = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity", "ec2:DescribeRegions"})
 ENABLED = ("opt-in-not-required", "opted-in")
 SCP_PHRASE = "service control polic"  # "…with an explicit deny in a service control policy"
-ACCOUNT_NAME_KEY = "account_name:"  # Snapshot.extra key prefix: the account's name in the organisation
 
 
 @dataclass(frozen=True)
@@ -194,6 +192,7 @@ def _snapshot(
         for name, items in r.records.items():
             fields.setdefault(name, []).extend(items)
     extra = {k: v for r in results for k, v in r.extra.items()}
+    extra[MANY_ACCOUNTS_KEY] = "true"
     if plan.name:
         extra[ACCOUNT_NAME_KEY + plan.account] = plan.name
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from auditor.account_status import AccountRow, account_rows, many_accounts
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
 from auditor.result import AuditResult
 
@@ -60,7 +61,7 @@ def render(result: AuditResult) -> dict[str, str]:
         }
         for f in result.findings
     ]
-    return {
+    files = {
         "findings.csv": _frame(findings, FINDING_COLUMNS),
         "capacity_instances.csv": _frame(
             [r.to_dict() for r in result.instances], list(InstanceCapacity.__dataclass_fields__)
@@ -69,3 +70,7 @@ def render(result: AuditResult) -> dict[str, str]:
             [r.to_dict() for r in result.subnets], list(SubnetCapacity.__dataclass_fields__)
         ),
     }
+    if many_accounts(result.snapshot):
+        rows = account_rows(result.snapshot, result.findings)
+        files["accounts.csv"] = _frame([r.to_dict() for r in rows], list(AccountRow.__dataclass_fields__))
+    return files

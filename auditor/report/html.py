@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from auditor import __version__
+from auditor.account_status import account_rows, many_accounts
 from auditor.checks import CHECKS
 from auditor.findings import SEVERITIES
 from auditor.result import AuditResult
@@ -125,6 +126,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "instances": result.instances,
         "subnets": result.subnets,
         "clusters": sorted({c.name for c in snapshot.clusters}),
+        "account_rows": account_rows(snapshot, result.findings) if many_accounts(snapshot) else [],
         "total": len(result.findings),
         "baseline": result.baseline,
         "history": result.history,

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from auditor import __version__
+from auditor.account_status import account_rows, many_accounts
 from auditor.result import AuditResult
 from auditor.snapshot import dumps
 
@@ -46,6 +47,7 @@ def findings_document(result: AuditResult) -> dict[str, Any]:
             "regions": region_rows(result),  # an extension: ENIs against the quota, for trends
         },
         **baseline_section(result),
+        **accounts_section(result),
     }
 
 
@@ -73,6 +75,13 @@ def region_rows(result: AuditResult) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def accounts_section(result: AuditResult) -> dict[str, Any]:
+    """`accounts`: one object per attempted account (as accounts.csv), in many-account audits."""
+    if not many_accounts(result.snapshot):
+        return {}
+    return {"accounts": [r.to_dict() for r in account_rows(result.snapshot, result.findings)]}
 
 
 def with_change(finding: dict[str, Any], result: AuditResult) -> dict[str, Any]:

@@ -22,10 +22,20 @@ RECORD_FIELDS = tuple(
     if f.name not in ("generated_at", "tool_version", "accounts", "regions", "cluster_filter", "extra")
 )
 
+SHARED_FIELDS = ("instance_types",)
+
 
 def covered(snapshot: Snapshot) -> set[tuple[str, str]]:
-    """The (account, region) pairs a snapshot attempted: every attempt left a coverage row."""
-    return {(c.account, c.region) for c in snapshot.coverage}
+    """The (account, region) pairs a snapshot holds: every attempt left a coverage row, and
+    every record says where it came from."""
+    pairs = set()
+    for name in RECORD_FIELDS:
+        for record in getattr(snapshot, name):
+            account = getattr(record, "account", None)  # instance types are facts of no account
+            region = getattr(record, "region", None)  # instance profiles are global: no region
+            if account is not None and region is not None:
+                pairs.add((account, region))
+    return pairs
 
 
 def _ordered(values: Sequence[Sequence[str]]) -> tuple[str, ...]:
@@ -50,8 +60,12 @@ def merge(snapshots: Sequence[tuple[str, Snapshot]]) -> Snapshot:
         for pair in covered(snapshot):
             seen[pair] = label
     parts = [s for _, s in snapshots]
+    # records of no account (instance type facts) are the same wherever they were read: once each
     fields: dict[str, Any] = {
-        name: tuple(r for s in parts for r in getattr(s, name)) for name in RECORD_FIELDS
+        name: tuple(dict.fromkeys(r for s in parts for r in getattr(s, name)))
+        if name in SHARED_FIELDS
+        else tuple(r for s in parts for r in getattr(s, name))
+        for name in RECORD_FIELDS
     }
     extra: dict[str, str] = {}
     for s in parts:

@@ -54,9 +54,82 @@ def test_full_scan_is_read_only_and_matches_the_policy(server, recording, tmp_pa
         verb = op.split(":", 1)[1]
         assert verb.startswith(("Describe", "List", "Get")), op
     policy_actions = set(policy_document()["Statement"][0]["Action"])
-    assert operations == policy_actions  # nothing missing, nothing extra
+    # nothing missing, nothing extra (the organisation's two actions are used by --org only)
+    assert operations == policy_actions - {"sts:AssumeRole", "organizations:ListAccounts"}
     regions = json.loads((out / "findings.json").read_text())["scope"]["regions"]
     assert {"us-east-1", "eu-west-1"} <= set(regions) and len(regions) > 2
+
+
+@pytest.fixture
+def organisation(server):
+    """An organisation in the server (built while nothing records): the demo account manages it;
+    member `prod` has a small ECS world, member `locked` a role the caller may not assume."""
+    import boto3
+    from moto.moto_api import recorder
+
+    from auditor.collect.accounts import assume_role_session_at, role_arn
+    from auditor.demo import refusals
+    from tests.org.conftest import small_world
+
+    recorder.stop_recording()
+    base = boto3.session.Session(region_name="us-east-1")
+    org = base.client("organizations", endpoint_url=server.url)
+    if not _has_org(org):
+        org.create_organization(FeatureSet="ALL")
+    members = {a["Name"]: a["Id"] for a in org.list_accounts()["Accounts"]}
+    for name in ("prod", "locked"):
+        if name not in members:
+            members[name] = org.create_account(AccountName=name, Email=f"{name}@example.com")[
+                "CreateAccountStatus"
+            ]["AccountId"]
+            if name == "prod":
+                session = assume_role_session_at(
+                    base, members[name], "OrganizationAccountAccessRole", endpoint_url=server.url
+                )
+                small_world(_at(session, server.url), "us-east-1")
+    refusals.refuse_assume_role("123456789012", role_arn(members["locked"], "ecs-net-audit"))
+    yield members
+    refusals.clear()
+
+
+def _has_org(client) -> bool:
+    try:
+        client.describe_organization()
+    except client.exceptions.AWSOrganizationsNotInUseException:
+        return False
+    return True
+
+
+def _at(session, url):
+    """`session`, its clients pointed at the server."""
+
+    class Pointed:
+        def client(self, service, region_name):
+            return session.client(service, region_name=region_name, endpoint_url=url)
+
+    return Pointed()
+
+
+def test_org_scan_is_read_only_and_matches_the_policy(server, organisation, recording, tmp_path):
+    """`scan --org --all-regions`: ListAccounts, one AssumeRole per member, each account's
+    enabled regions — and still only reads, exactly the policy's actions."""
+    out = tmp_path / "out"
+    result = server.run(
+        "scan", "--endpoint-url", server.url, "--org", "--all-regions", "--out", str(out), "--quiet"
+    )
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in recording.read_text().splitlines() if line.strip()]
+    ops = [operation(e) for e in entries]
+    assert set(ops) == set(policy_document()["Statement"][0]["Action"])
+    assert ops.count("organizations:ListAccounts") == 1
+    assert ops.count("sts:AssumeRole") == 2  # prod and locked; the management account uses its own
+    doc = json.loads((out / "findings.json").read_text())
+    statuses = {a["account"]: a["status"] for a in doc["accounts"]}
+    assert statuses["123456789012"] == "ok" and statuses[organisation["prod"]] == "ok"
+    assert statuses[organisation["locked"]] == "failed"
+    assert (out / "accounts.csv").read_text().count("\n") == 1 + len(statuses)
+    member = json.loads((ROOT / "iam-policy-member.json").read_text())
+    assert member == policy_document(member=True)
 
 
 def test_shipped_policy_file_matches_the_command():

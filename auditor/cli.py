@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from auditor import __version__
+from auditor.account_status import account_rows, many_accounts
 from auditor.config import Config, check_region, check_severity, load_config, parse_formats, with_overrides
 from auditor.errors import AuditorError, ConfigError
 from auditor.findings import SEVERITIES
@@ -238,6 +239,12 @@ def _finish(
             f"{len(result.findings)} findings ({summary}); {len(result.instances)} container instances, "
             f"{len(result.subnets)} ECS subnets"
         )
+        if many_accounts(result.snapshot):
+            statuses = [r.status for r in account_rows(result.snapshot, result.findings)]
+            print(
+                f"{len(statuses)} accounts: "
+                + ", ".join(f"{statuses.count(s)} {s}" for s in ("ok", "partial", "failed"))
+            )
         if result.baseline is not None:
             b = result.baseline
             print(

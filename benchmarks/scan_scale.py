@@ -36,11 +36,19 @@ REGION_NAMES = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2")
 
 
 def build(
-    url: str, regions: int, clusters: int, services: int, tasks: int, instances: int, extra_enis: int = 0
+    url: str,
+    regions: int,
+    clusters: int,
+    services: int,
+    tasks: int,
+    instances: int,
+    extra_enis: int = 0,
+    session: boto3.session.Session | None = None,
 ) -> lb.AccountSize:
     """Clusters with EC2 instances, awsvpc services and their tasks (each task an ENI), spread evenly;
-    `extra_enis` unattached ENIs besides (leftovers, as real accounts have)."""
-    session = boto3.session.Session()
+    `extra_enis` unattached ENIs besides (leftovers, as real accounts have). Built with `session`'s
+    credentials (another account's, for an organisation), the caller's when not given."""
+    session = session or boto3.session.Session()
     sizes = []
     for ri in range(regions):
         region = REGION_NAMES[ri]

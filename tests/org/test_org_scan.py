@@ -146,3 +146,60 @@ def test_each_account_has_its_own_rate_limiters(org, refuse, monkeypatch):
     scan(org, ORG, ("us-east-1",))
     # the planning client, then one per account, none shared
     assert len(limiters) == 1 + 3 and len({id(x) for x in limiters}) == 4
+
+
+def test_org_listing_refused_is_one_line_with_what_to_do():
+    """--org from an account that may not list the organisation: exit 3, saying where to run it."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from auditor.collect.organizations import active_accounts
+
+    client = boto3.client(
+        "organizations", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "list_accounts",
+            service_error_code="AccessDeniedException",
+            service_message="You don't have permissions to access this resource.",
+            http_status_code=400,
+        )
+        with pytest.raises(CollectError, match="management account or a delegated administrator") as caught:
+            active_accounts(client)
+    assert "AccessDeniedException" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_list_accounts_pages_and_states():
+    import boto3
+    from botocore.stub import Stubber
+
+    from auditor.collect.organizations import active_accounts
+
+    client = boto3.client(
+        "organizations", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+
+    def account(n: int, state: str) -> dict:
+        return {
+            "Id": f"{n:012d}",
+            "Name": f"a{n}",
+            "State": state,
+            "Arn": "arn:aws:organizations::1:account/o-1/1",
+        }
+
+    with Stubber(client) as stub:
+        stub.add_response(
+            "list_accounts", {"Accounts": [account(1, "ACTIVE"), account(2, "SUSPENDED")], "NextToken": "t"}
+        )
+        stub.add_response(
+            "list_accounts",
+            {"Accounts": [account(3, "PENDING_CLOSURE"), account(4, "ACTIVE")]},
+            {"NextToken": "t"},
+        )
+        active, skipped = active_accounts(client)
+    assert [a.id for a in active] == ["000000000001", "000000000004"]
+    assert [(a.id, a.state) for a in skipped] == [
+        ("000000000002", "SUSPENDED"),
+        ("000000000003", "PENDING_CLOSURE"),
+    ]

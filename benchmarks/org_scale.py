@@ -141,7 +141,7 @@ def main() -> None:
             _, snap, collect_peak = run(plans[:n], replace(scan, max_parallel=args.max_parallel), traced=True)
             peak, findings = analysis_peak(snap)
             print(
-                f"  {n:>3} accounts: {collect_peak / 1e6:6.0f} MB | {peak / 1e6:6.0f} MB ({findings} findings)"
+                f"  {n:>3} accounts: {collect_peak / 1e6:6.0f} MB | {peak / 1e6:6.0f} MB, {findings} findings"
             )
             sys.stdout.flush()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3

@@ -174,3 +174,29 @@ def test_what_changed_section_with_a_baseline(browser, demo_result, tmp_path):
     assert "an old finding now gone" in section and dropped["title"] in section
     opened.page.select_option("#f-change", "new")
     assert [r["title"] for r in opened.rows()] == [dropped["title"]]
+
+
+def test_many_accounts_table_and_account_filter(browser, tmp_path):
+    """A report over two accounts opens with the per-account table; a click on an account's row,
+    or the account filter, shows that account's findings only."""
+    from auditor.merge import merge
+    from auditor.snapshot import loads
+    from tests.org.test_cli_org import OTHER, account_snapshot
+
+    first, second = loads(account_snapshot()), loads(account_snapshot(account=OTHER))
+    result = analyse(merge([("a", first), ("b", second)]), Config())
+    path = tmp_path / "report.html"
+    path.write_text(render_all(result, ("html",))["report.html"])
+    opened = open_report(browser, path)
+    page = opened.page
+    assert opened.errors == []
+    table = page.locator("#accounts-table tr[data-account]")
+    assert table.count() == 2
+    all_rows = len(opened.rows())
+    mine = sum(1 for f in result.findings if f.account == OTHER)
+    assert 0 < mine < all_rows
+    page.click(f'#accounts-table tr[data-account="{OTHER}"]')
+    assert page.input_value("#f-account") == OTHER
+    assert len(opened.rows()) == mine
+    page.select_option("#f-account", "")
+    assert len(opened.rows()) == all_rows

@@ -28,10 +28,10 @@ import botocore.exceptions
 
 from auditor import __version__
 from auditor.account_status import ACCOUNT_NAME_KEY, BOOKKEEPING_APIS, MANY_ACCOUNTS_KEY
-from auditor.aws import ApiFailure, Clients, Progress, Recorder, classify
 from auditor.collect import collect_region
 from auditor.collect.accounts import assume_role_session_at
 from auditor.collect.organizations import active_accounts
+from auditor.collect.session import ApiFailure, Clients, Progress, Recorder, classify
 from auditor.config import ScanSettings
 from auditor.errors import CollectError
 from auditor.model import Coverage, Snapshot

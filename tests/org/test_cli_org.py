@@ -106,23 +106,3 @@ def test_role_chain_in_the_config(tmp_path, capsys):
     bad.write_text('[scan]\nrole_chain = ["hub"]\n')
     assert main(["scan", "--org", "--config", str(bad), "--region", "us-east-1"]) == 2
     assert "scan.role_chain" in capsys.readouterr().err
-
-
-def test_demo_org_shows_ok_partial_and_failed_accounts(tmp_path):
-    out = tmp_path / "out"
-    assert main(["demo", "--org", "--out", str(out), "--quiet"]) == 0
-    rows = {r["name"]: r for r in csv.DictReader((out / "accounts.csv").open())}
-    assert {n: r["status"] for n, r in rows.items()} == {
-        "master": "ok",
-        "workloads": "partial",
-        "sandbox": "failed",
-    }
-    assert rows["workloads"]["regions"] == "us-east-1"
-    doc = json.loads((out / "findings.json").read_text())
-    reasons = {(c["account"], c.get("reason")) for c in doc["coverage"] if c["status"] != "ok"}
-    assert (rows["workloads"]["account"], "scp") in reasons
-    assert (rows["sandbox"]["account"], "assume-role") in reasons
-    html = (out / "report.html").read_text()
-    assert 'id="accounts-table"' in html and 'id="f-account"' in html
-    for row in rows.values():
-        assert f'data-account="{row["account"]}"' in html

@@ -21,7 +21,7 @@ ORG = ScanSettings(org=True, max_parallel=3)
 
 
 def scan(org, settings=ORG, regions=REGIONS):
-    from auditor.aws import Clients
+    from auditor.collect.session import Clients
 
     clients = Clients(org.base, retry_mode="standard", max_attempts=2)
     plans, notes = plan_accounts(clients, settings, MANAGEMENT, "us-east-1")
@@ -94,8 +94,8 @@ def test_a_disabled_region_is_told_apart_from_a_deny(org, refuse):
 
 
 def test_all_regions_means_each_accounts_enabled_regions(org, refuse):
-    from auditor.aws import Clients, Recorder
     from auditor.collect.fanout import enabled_regions
+    from auditor.collect.session import Clients, Recorder
 
     dev = org.members["dev"]
     refusals.disable_region(dev, "eu-west-1")
@@ -133,7 +133,7 @@ def test_exit_3_only_when_no_account_gave_data(org, refuse):
 
 
 def test_each_account_has_its_own_rate_limiters(org, refuse, monkeypatch):
-    from auditor import aws
+    from auditor.collect import session as aws
 
     limiters = []
     original = aws.Clients.__init__

@@ -21,18 +21,21 @@ import tracemalloc
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import tempfile  # noqa: E402
+
 import lower_bound as lb  # noqa: E402
 from moto_process import MotoProcess  # noqa: E402
 from scan_scale import REGION_NAMES, build  # noqa: E402
 
 from auditor.collect.accounts import assume_role_session_at  # noqa: E402
-from auditor.collect.fanout import AccountPlan, collect_accounts  # noqa: E402
+from auditor.collect.fanout import AccountPlan, collect_accounts, merge_spooled, spool_accounts  # noqa: E402
 from auditor.config import Config, ScanSettings  # noqa: E402
 from auditor.pipeline import analyse  # noqa: E402
 from auditor.report import render_all  # noqa: E402
@@ -61,32 +64,30 @@ def build_org(url: str, accounts: int) -> tuple[list[AccountPlan], lb.AccountSiz
 CPU: dict[str, float] = {}  # this process's CPU seconds in each timed run
 
 
-def run(
-    plans: list[AccountPlan], scan: ScanSettings, traced: bool = False, label: str = ""
-) -> tuple[float, object, float]:
-    """(wall seconds, snapshot, peak traced bytes of the collection)."""
-    regions = REGION_NAMES[:2]
+def run(plans: list[AccountPlan], scan: ScanSettings, label: str) -> tuple[float, Any]:
+    """(wall seconds, snapshot) of one organisation scan; its CPU seconds in CPU[label]."""
     base = boto3.session.Session(region_name="us-east-1")
-    if traced:
-        tracemalloc.start()
     started, cpu = time.perf_counter(), time.process_time()
-    snapshot = collect_accounts(plans, base, scan, regions, "us-east-1")
+    snapshot = collect_accounts(plans, base, scan, REGION_NAMES[:2], "us-east-1")
     wall = time.perf_counter() - started
     CPU[label] = time.process_time() - cpu
-    peak = 0.0
-    if traced:
-        peak = tracemalloc.get_traced_memory()[1]
+    return wall, snapshot
+
+
+def memory(plans: list[AccountPlan], scan: ScanSettings) -> tuple[float, float, int]:
+    """Peak traced bytes of (the collection into the spool, the merge + analysis + rendering),
+    and the findings."""
+    base = boto3.session.Session(region_name="us-east-1")
+    with tempfile.TemporaryDirectory() as folder:
+        tracemalloc.start()
+        spooled = spool_accounts(plans, base, scan, REGION_NAMES[:2], "us-east-1", Path(folder))
+        collection = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        result = analyse(merge_spooled(spooled), Config())
+        render_all(result, ("html", "json", "csv"))
+        analysis = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    return wall, snapshot, peak
-
-
-def analysis_peak(snapshot: object) -> tuple[float, int]:
-    tracemalloc.start()
-    result = analyse(snapshot, Config())  # type: ignore[arg-type]
-    render_all(result, ("html", "json", "csv"))
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak, len(result.findings)
+    return collection, analysis, len(result.findings)
 
 
 def main() -> None:
@@ -94,6 +95,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--max-parallel", type=int, default=4)
+    parser.add_argument("--memory-only", action="store_true", help="skip the timed runs")
     args = parser.parse_args()
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
@@ -107,42 +109,44 @@ def main() -> None:
         bound, least = lb.account_bound(size, args.latency_ms / 1000)
         latency = args.latency_ms
 
-        server.phase("one account", latency)
-        one, _, _ = run(plans[:1], replace(scan, max_parallel=1), label="one account")
-        server.phase("serial", latency)
-        serial, _, _ = run(plans, replace(scan, max_parallel=1), label="serial")
-        server.phase("org", latency)
-        parallel, snapshot, _ = run(plans, replace(scan, max_parallel=args.max_parallel), label="org")
-        counts = server.phase("memory", latency)
-        print(f"\n{len(plans)} accounts × 2 regions, {latency:.0f} ms a call (server-side)")
-        for label, wall in (("one account", one), ("serial", serial), ("org", parallel)):
+        if not args.memory_only:
+            server.phase("one account", latency)
+            one, _ = run(plans[:1], replace(scan, max_parallel=1), label="one account")
+            server.phase("serial", latency)
+            serial, _ = run(plans, replace(scan, max_parallel=1), label="serial")
+            server.phase("org", latency)
+            parallel, snapshot = run(plans, replace(scan, max_parallel=args.max_parallel), label="org")
+            counts = server.phase("memory", latency)
+            print(f"\n{len(plans)} accounts × 2 regions, {latency:.0f} ms a call (server-side)")
+            for label, wall in (("one account", one), ("serial", serial), ("org", parallel)):
+                print(
+                    f"{label:<12} {wall:7.1f} s wall; {counts['requests'][label]:>5} requests; CPU: ours "
+                    f"{CPU[label]:6.1f} s, the emulator's {counts['cpu'][label]:6.1f} s"
+                )
+            print(f"(org: --max-parallel {args.max_parallel}; serial: --max-parallel 1, the serial sum)")
+            per_account: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            for c in snapshot.coverage:  # type: ignore[attr-defined]
+                per_account[c.account][c.api] += c.calls
+            floor = sum(bound.values())
             print(
-                f"{label:<12} {wall:7.1f} s wall; {counts['requests'][label]:>5} requests; CPU: ours "
-                f"{CPU[label]:6.1f} s, the emulator's {counts['cpu'][label]:6.1f} s"
+                f"\nlower bound per account {floor} calls (+1 AssumeRole for a member); least {least:.1f} s"
             )
-        print(f"(org: --max-parallel {args.max_parallel}; serial: --max-parallel 1, the serial sum)")
-        per_account: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for c in snapshot.coverage:  # type: ignore[attr-defined]
-            per_account[c.account][c.api] += c.calls
-        floor = sum(bound.values())
-        print(
-            f"\nlower bound per account {floor} calls (+1 sts:AssumeRole for a member); least {least:.1f} s"
-        )
-        for account, apis in sorted(per_account.items()):
-            made = sum(apis.values())
-            over = {api: n - bound.get(api, 0) for api, n in apis.items() if n != bound.get(api, 0)}
-            print(f"  {account}: {made} calls; differs from the bound on {over or 'nothing'}")
+            for account, apis in sorted(per_account.items()):
+                made = sum(apis.values())
+                over = {api: n - bound.get(api, 0) for api, n in apis.items() if n != bound.get(api, 0)}
+                print(f"  {account}: {made} calls; differs from the bound on {over or 'nothing'}")
 
-        print("\npeak traced memory (collection | analysis + rendering), --max-parallel", args.max_parallel)
+        print(
+            "\npeak traced memory: collection into the spool | merge + analysis + rendering "
+            f"(--max-parallel {args.max_parallel})"
+        )
         sys.stdout.flush()
-        for n in sorted({5, 10, len(plans)}):
+        for n in sorted({1, 5, 10, len(plans)}):
             if n > len(plans):
                 continue
-            _, snap, collect_peak = run(plans[:n], replace(scan, max_parallel=args.max_parallel), traced=True)
-            peak, findings = analysis_peak(snap)
-            print(
-                f"  {n:>3} accounts: {collect_peak / 1e6:6.0f} MB | {peak / 1e6:6.0f} MB, {findings} findings"
-            )
+            collection, analysis, findings = memory(plans[:n], replace(scan, max_parallel=args.max_parallel))
+            mb = f"{collection / 1e6:6.0f} MB | {analysis / 1e6:6.0f} MB"
+            print(f"  {n:>3} accounts: {mb} ({findings} findings)")
             sys.stdout.flush()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
         print(f"peak resident memory of this process {rss:.0f} MB")

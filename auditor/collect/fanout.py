@@ -16,7 +16,7 @@ snapshot is written to a spool folder as soon as it is complete, so the collecti
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -215,6 +215,47 @@ def yielded_data(snapshot: Snapshot, account: str) -> bool:
     )
 
 
+def spool_accounts(
+    plans: Sequence[AccountPlan],
+    base: boto3.Session,
+    scan: ScanSettings,
+    regions: Sequence[str] | None,
+    home_region: str,
+    folder: Path,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> list[tuple[Path, bool]]:
+    """Collect every planned account, `scan.max_parallel` at once, each account's snapshot
+    written to `folder` as soon as it is complete and then let go: (file, yielded data) per
+    account, in plan order. At most `max_parallel` accounts' records are in memory at a time."""
+    from auditor.snapshot import dumps
+
+    stamp = now or datetime.now(UTC)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def one(plan: AccountPlan) -> tuple[Path, bool]:
+        snapshot = collect_account(plan, base, scan, regions, home_region, progress, stamp)
+        path = folder / f"{plan.account}.snapshot.json"
+        path.write_text(dumps(snapshot), encoding="utf-8")
+        return path, yielded_data(snapshot, plan.account)
+
+    with ThreadPoolExecutor(max_workers=scan.max_parallel, thread_name_prefix="account") as pool:
+        return list(pool.map(one, plans))
+
+
+def merge_spooled(spooled: Sequence[tuple[Path, bool]]) -> Snapshot:
+    """The accounts' snapshots as one; CollectError (exit 3) when no account yielded data."""
+    from auditor.merge import merge
+    from auditor.snapshot import load
+
+    if not any(ok for _, ok in spooled):
+        first = load(spooled[0][0])
+        gap = next((c for c in first.coverage if c.status != "ok"), None)
+        why = f": {gap.api} in {gap.region}: {gap.detail}" if gap else ""
+        raise CollectError(f"nothing could be collected from any of {len(spooled)} accounts{why}")
+    return merge([(str(path), load(path)) for path, _ in spooled])
+
+
 def collect_accounts(
     plans: Sequence[AccountPlan],
     base: boto3.Session,
@@ -223,35 +264,10 @@ def collect_accounts(
     home_region: str,
     progress: Progress | None = None,
     now: datetime | None = None,
-    spool: Path | None = None,
-    on_account: Callable[[AccountPlan, Snapshot], None] | None = None,
 ) -> Snapshot:
-    """Every planned account, `scan.max_parallel` at once, merged into one snapshot.
-
-    `regions` None means each account's enabled regions. Each account's snapshot goes to `spool`
-    (a temporary folder when not given) as soon as it is complete. CollectError (exit 3) only
-    when no account yielded data."""
-    from auditor.merge import merge
-    from auditor.snapshot import dumps, load
-
-    stamp = now or datetime.now(UTC)
+    """Every planned account, merged into one snapshot (`spool_accounts` into a temporary
+    folder, then `merge_spooled`). `regions` None means each account's enabled regions.
+    CollectError (exit 3) only when no account yielded data."""
     with tempfile.TemporaryDirectory(prefix="ecs-net-audit-") as tmp:
-        folder = spool or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-
-        def one(plan: AccountPlan) -> tuple[Path, bool]:
-            snapshot = collect_account(plan, base, scan, regions, home_region, progress, stamp)
-            if on_account is not None:
-                on_account(plan, snapshot)
-            path = folder / f"{plan.account}.snapshot.json"
-            path.write_text(dumps(snapshot), encoding="utf-8")
-            return path, yielded_data(snapshot, plan.account)
-
-        with ThreadPoolExecutor(max_workers=scan.max_parallel, thread_name_prefix="account") as pool:
-            done = list(pool.map(one, plans))
-        if not any(ok for _, ok in done):
-            first = load(done[0][0])
-            gap = next((c for c in first.coverage if c.status != "ok"), None)
-            why = f": {gap.api} in {gap.region}: {gap.detail}" if gap else ""
-            raise CollectError(f"nothing could be collected from any of {len(plans)} accounts{why}")
-        return merge([(str(path), load(path)) for path, _ in done])
+        spooled = spool_accounts(plans, base, scan, regions, home_region, Path(tmp), progress, now)
+        return merge_spooled(spooled)

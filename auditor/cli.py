@@ -356,7 +356,7 @@ def _security_hub_import(
 def _scan_many(args: argparse.Namespace, config: Config, session: Any, clients: Any) -> int:
     """`scan --org` / `--account`: every account side by side, one report."""
     from auditor.collect import identify
-    from auditor.collect.fanout import collect_accounts, plan_accounts
+    from auditor.collect.fanout import AccountPlan, account_session, collect_accounts, plan_accounts
 
     home = session.region_name or (config.scan.regions[0] if config.scan.regions else "us-east-1")
     regions: tuple[str, ...] | None = (
@@ -373,7 +373,18 @@ def _scan_many(args: argparse.Namespace, config: Config, session: Any, clients: 
         snapshot = collect_accounts(plans, session, config.scan, regions, home, progress=progress)
     finally:
         progress.finish(len(regions or ()) * len(plans), quiet=args.quiet or progress.calls == 0)
-    return _finish(analyse(snapshot, config, previous), config, "scan", args.quiet)
+    partition = session.get_partition_for_region(home)
+    sessions: dict[str, Any] = {}
+
+    def session_for(account: str) -> Any:
+        """Each account's findings go to its own Security Hub, through its own role."""
+        if account not in sessions:
+            plan = AccountPlan(account, own=account == own)
+            sessions[account] = account_session(plan, session, config.scan, home, partition)
+        return sessions[account]
+
+    importer = _security_hub_import(session_for, config, args.quiet) if args.security_hub else None
+    return _finish(analyse(snapshot, config, previous), config, "scan", args.quiet, importer)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -14,8 +14,6 @@ from auditor.findings import SEVERITIES, Finding
 from auditor.model import Snapshot
 
 BOOKKEEPING_APIS = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity", "ec2:DescribeRegions"})
-ACCOUNT_NAME_KEY = "account_name:"  # Snapshot.extra: the account's name in the organisation
-MANY_ACCOUNTS_KEY = "many_accounts"  # Snapshot.extra: "true" when collected by --org / --account
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class AccountRow:
 
 
 def account_name(snapshot: Snapshot, account: str) -> str:
-    return snapshot.extra.get(ACCOUNT_NAME_KEY + account, "")
+    return next((p.name for p in snapshot.planned_accounts if p.account == account), "")
 
 
 def account_rows(snapshot: Snapshot, findings: Iterable[Finding]) -> list[AccountRow]:
@@ -71,4 +69,4 @@ def account_rows(snapshot: Snapshot, findings: Iterable[Finding]) -> list[Accoun
 def many_accounts(snapshot: Snapshot) -> bool:
     """Whether the audit spans accounts (then accounts.csv and the account table are written):
     more than one account, or an account scan that named its accounts."""
-    return len(snapshot.accounts) > 1 or snapshot.extra.get(MANY_ACCOUNTS_KEY) == "true"
+    return len(snapshot.accounts) > 1 or bool(snapshot.planned_accounts)

@@ -19,7 +19,7 @@ from auditor.model import Snapshot
 RECORD_FIELDS = tuple(
     f.name
     for f in dataclasses.fields(Snapshot)
-    if f.name not in ("generated_at", "tool_version", "accounts", "regions", "cluster_filter", "extra")
+    if f.name not in ("generated_at", "tool_version", "accounts", "regions", "cluster_filter")
 )
 
 SHARED_FIELDS = ("instance_types",)
@@ -67,20 +67,12 @@ def merge(snapshots: Sequence[tuple[str, Snapshot]]) -> Snapshot:
         else tuple(r for s in parts for r in getattr(s, name))
         for name in RECORD_FIELDS
     }
-    extra: dict[str, str] = {}
-    for s in parts:
-        for key, value in s.extra.items():
-            if key in extra and extra[key] != value:
-                extra[key] = ",".join(dict.fromkeys([*extra[key].split(","), *value.split(",")]))
-            else:
-                extra[key] = value
     return Snapshot(
         generated_at=max(s.generated_at for s in parts),
         tool_version=parts[0].tool_version,
         accounts=_ordered([s.accounts for s in parts]),
         regions=_ordered([s.regions for s in parts]),
         cluster_filter=_ordered([s.cluster_filter for s in parts]),
-        extra=extra,
         **fields,
     )
 

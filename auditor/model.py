@@ -429,6 +429,14 @@ class Quota:
 
 
 @dataclass(frozen=True)
+class PlannedAccount:
+    """An account a many-account run (`--org`, `--account`) attempted, whatever came of it."""
+
+    account: str
+    name: str = ""  # its name in the organisation; empty when the accounts were named by id
+
+
+@dataclass(frozen=True)
 class MissingCluster:
     """A cluster named with `--cluster` that the region did not have."""
 
@@ -467,3 +475,4 @@ class Snapshot:
     scalable_targets: tuple[ScalableTarget, ...] = ()
     quotas: tuple[Quota, ...] = ()
     missing_clusters: tuple[MissingCluster, ...] = ()
+    planned_accounts: tuple[PlannedAccount, ...] = ()  # many-account runs only

@@ -27,14 +27,14 @@ import boto3
 import botocore.exceptions
 
 from auditor import __version__
-from auditor.account_status import ACCOUNT_NAME_KEY, BOOKKEEPING_APIS, MANY_ACCOUNTS_KEY
+from auditor.account_status import BOOKKEEPING_APIS
 from auditor.collect import collect_region
 from auditor.collect.accounts import assume_role_session_at
 from auditor.collect.organizations import active_accounts
 from auditor.collect.session import ApiFailure, Clients, Progress, Recorder, classify
 from auditor.config import ScanSettings
 from auditor.errors import CollectError
-from auditor.model import Coverage, Snapshot
+from auditor.model import Coverage, PlannedAccount, Snapshot
 
 PERMISSIONS = ("sts:AssumeRole", "organizations:ListAccounts")
 ENABLED = ("opt-in-not-required", "opted-in")
@@ -191,10 +191,6 @@ def _snapshot(
     for r in results:
         for name, items in r.records.items():
             fields.setdefault(name, []).extend(items)
-    extra = {k: v for r in results for k, v in r.extra.items()}
-    extra[MANY_ACCOUNTS_KEY] = "true"
-    if plan.name:
-        extra[ACCOUNT_NAME_KEY + plan.account] = plan.name
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Snapshot(
         generated_at=stamp,
@@ -203,7 +199,7 @@ def _snapshot(
         regions=regions,
         cluster_filter=tuple(clusters),
         coverage=(*rows, *(c for r in results for c in r.coverage)),
-        extra=extra,
+        planned_accounts=(PlannedAccount(plan.account, plan.name),),
         **{name: tuple(items) for name, items in fields.items()},
     )
 

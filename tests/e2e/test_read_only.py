@@ -60,56 +60,6 @@ def test_full_scan_is_read_only_and_matches_the_policy(server, recording, tmp_pa
     assert {"us-east-1", "eu-west-1"} <= set(regions) and len(regions) > 2
 
 
-@pytest.fixture
-def organisation(server):
-    """An organisation in the server (built while nothing records): the demo account manages it;
-    member `prod` has a small ECS world, member `locked` a role the caller may not assume."""
-    import boto3
-    from moto.moto_api import recorder
-
-    from auditor.collect.accounts import assume_role_session_at, role_arn
-    from auditor.demo import refusals
-    from tests.org.conftest import small_world
-
-    recorder.stop_recording()
-    base = boto3.session.Session(region_name="us-east-1")
-    org = base.client("organizations", endpoint_url=server.url)
-    if not _has_org(org):
-        org.create_organization(FeatureSet="ALL")
-    members = {a["Name"]: a["Id"] for a in org.list_accounts()["Accounts"]}
-    for name in ("prod", "locked"):
-        if name not in members:
-            members[name] = org.create_account(AccountName=name, Email=f"{name}@example.com")[
-                "CreateAccountStatus"
-            ]["AccountId"]
-            if name == "prod":
-                session = assume_role_session_at(
-                    base, members[name], "OrganizationAccountAccessRole", endpoint_url=server.url
-                )
-                small_world(_at(session, server.url), "us-east-1")
-    refusals.refuse_assume_role("123456789012", role_arn(members["locked"], "ecs-net-audit"))
-    yield members
-    refusals.clear()
-
-
-def _has_org(client) -> bool:
-    try:
-        client.describe_organization()
-    except client.exceptions.AWSOrganizationsNotInUseException:
-        return False
-    return True
-
-
-def _at(session, url):
-    """`session`, its clients pointed at the server."""
-
-    class Pointed:
-        def client(self, service, region_name):
-            return session.client(service, region_name=region_name, endpoint_url=url)
-
-    return Pointed()
-
-
 def test_org_scan_is_read_only_and_matches_the_policy(server, organisation, recording, tmp_path):
     """`scan --org --all-regions`: ListAccounts, one AssumeRole per member, each account's
     enabled regions — and still only reads, exactly the policy's actions."""

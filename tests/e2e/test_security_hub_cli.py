@@ -134,3 +134,29 @@ def test_security_hub_is_a_scan_option_only(capsys):
     for command in (["demo", "--security-hub"], ["report", "x.json", "--security-hub"]):
         assert main(command) == 2
         assert "unrecognized arguments: --security-hub" in capsys.readouterr().err
+
+
+def test_org_scan_imports_each_accounts_findings_into_its_own_hub(
+    server, organisation, tmp_path, own_recording
+):
+    """`scan --org --security-hub`: a member's findings land in that member's Security Hub (through
+    its role), the management account's in its own; a member whose role is refused has none."""
+    from auditor.collect.accounts import assume_role_session_at
+
+    out = tmp_path / "org"
+    result = server.run(
+        "scan", "--endpoint-url", server.url, "--org", "--region", "us-east-1", "--out", str(out),
+        "--format", "json,asff", "--security-hub",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    asff = json.loads((out / "findings.asff.json").read_text())
+    prod = organisation["prod"]
+    mine = {f["Id"] for f in asff if f["AwsAccountId"] == prod}
+    assert mine
+    base = boto3.session.Session(region_name="us-east-1")
+    member = assume_role_session_at(base, prod, "ecs-net-audit", endpoint_url=server.url)
+    hub = member.client("securityhub", region_name="us-east-1", endpoint_url=server.url)
+    stored = {f["Id"] for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]}
+    assert mine <= stored
+    assert not {f["Id"] for f in asff if f["AwsAccountId"] != prod} & stored
+    assert not any(f["AwsAccountId"] == organisation["locked"] for f in asff)

@@ -143,29 +143,10 @@ def _session_for(settings: Settings, base: Any, own_account: str, partition: str
     """The function's own session for its own account; an assumed role's for another."""
     if settings.account is None or settings.account == own_account:
         return base
-    try:
-        from auditor.collect.accounts import assume_role_session  # issue 14: refreshing credentials
-    except ImportError:  # not there yet: one AssumeRole, good for the length of one audit
-        assume_role_session = _assume_role_once
+    from auditor.collect.accounts import assume_role_session  # credentials refreshed before expiry
+
     return assume_role_session(
         base, settings.account, settings.role_name, settings.external_id, partition=partition, region=region
-    )
-
-
-def _assume_role_once(
-    base: Any, account_id: str, role_name: str, external_id: str | None, *, partition: str, region: str
-) -> Any:
-    arn = f"arn:{partition}:iam::{account_id}:role/{role_name}"
-    kwargs: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": "ecs-net-audit", "DurationSeconds": 3600}
-    if external_id:
-        kwargs["ExternalId"] = external_id
-    creds = base.client("sts", region_name=region).assume_role(**kwargs)["Credentials"]
-    return sibling_session(
-        base,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=region,
     )
 
 
@@ -517,17 +498,10 @@ def accounts(event: Any, context: Any) -> dict[str, Any]:
 
 
 def _active_accounts(client: Any) -> list[tuple[str, str]]:
-    """(id, name) of the organisation's ACTIVE accounts: issue 14's listing where it is installed,
-    else ListAccounts read here (`State`, or the older `Status`; anything else is left out)."""
-    try:
-        from auditor.collect.organizations import active_accounts  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        found = []
-        for page in client.get_paginator("list_accounts").paginate():
-            for acct in page.get("Accounts", []):
-                if (acct.get("State") or acct.get("Status")) == "ACTIVE":
-                    found.append((str(acct["Id"]), str(acct.get("Name", ""))))
-        return found
+    """(id, name) of the organisation's ACTIVE accounts (`collect/organizations.py`: `State`, or
+    the older `Status`; anything else is left out)."""
+    from auditor.collect.organizations import active_accounts
+
     active, _left_out = active_accounts(client)
     return [(a.id, a.name) for a in active]
 

@@ -393,13 +393,12 @@ def _time_gaps(runs: list[Run]) -> list[str]:
 def open_location(location: str) -> RunSource:
     """The source for a command-line LOCATION: `s3://BUCKET/PREFIX` or a local folder."""
     if location.startswith("s3://"):
+        from auditor.outputs.s3 import S3Location  # the writers' module: boto3 stays out of history/
+
         try:
-            from auditor.outputs.s3 import S3Location  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            raise HistoryError(
-                "reading runs from S3 needs auditor.outputs.s3 (not in this version)"
-            ) from None
-        return S3Location.parse(location)  # type: ignore[no-any-return,unused-ignore]
+            return S3Location.parse(location)
+        except AuditorError as exc:  # its messages name --out; here the location is an argument
+            raise HistoryError(str(exc).replace("--out ", "LOCATION ", 1)) from None
     path = Path(location)
     if not path.is_dir():
         raise HistoryError(f"{location}: no such folder")

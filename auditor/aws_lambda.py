@@ -261,7 +261,12 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
         role = f"arn:{partition}:iam::{account}:role/{settings.role_name}"
         raise _fail(f"cannot assume {role}: {classify(exc)[1]}", account, regions) from None
-    clients = Clients(session, retry_mode=config.scan.retry_mode, max_attempts=config.scan.max_attempts)
+    clients = Clients(
+        session,
+        retry_mode=config.scan.retry_mode,
+        max_attempts=config.scan.max_attempts,
+        **_bounded(context, config, Clients),
+    )
 
     root = S3Prefix.from_uri(settings.out, session=base).child(account)  # written with the function's role
     root.check_reachable()
@@ -333,6 +338,28 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
         request_id=_request_id(context),
     )
     return _fit(out)
+
+
+WRITE_MARGIN = 60.0  # seconds kept for analysis, upload and notification after collection stops
+
+
+def scan_deadline(context: Any, configured: float) -> float:
+    """Seconds collection may take: the configured scan timeout, cut so that the run is still
+    analysed and written before the Lambda itself is stopped (a run cut short is incomplete, with
+    error rows; a run killed with the function is nothing)."""
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining_ms is None:
+        return configured
+    return max(10.0, min(configured, remaining_ms() / 1000.0 - WRITE_MARGIN))
+
+
+def _bounded(context: Any, config: Any, clients_type: Any) -> dict[str, Any]:
+    """The scan deadline for the clients, where they take one (the faults work, issue 11)."""
+    import inspect
+
+    if "deadline_seconds" not in inspect.signature(clients_type).parameters:
+        return {}
+    return {"deadline_seconds": scan_deadline(context, float(getattr(config.scan, "timeout", 900.0)))}
 
 
 def _rank(severity: str) -> int:

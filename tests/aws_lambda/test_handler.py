@@ -198,3 +198,26 @@ def test_event_names_another_account(aws: Aws, capsys: pytest.CaptureFixture[str
     doc = aws.read_json(f"{PREFIX}/{member}/latest/findings.json")
     assert doc["scope"]["accounts"] == [member]
     assert aws.keys(f"{PREFIX}/{ACCOUNT}/") == []  # the function's own account was not audited
+
+
+class FakeContext:
+    aws_request_id = "req-1"
+
+    def __init__(self, remaining_ms: int):
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.mark.parametrize(
+    ("remaining_ms", "configured", "expected"),
+    [
+        (900_000, 900.0, 840.0),  # a 15-minute function keeps a minute to write the run
+        (300_000, 120.0, 120.0),  # the configured timeout when it is the shorter
+        (30_000, 900.0, 10.0),  # never below ten seconds
+    ],
+)
+def test_scan_deadline_leaves_time_to_write(remaining_ms: int, configured: float, expected: float) -> None:
+    assert aws_lambda.scan_deadline(FakeContext(remaining_ms), configured) == expected
+    assert aws_lambda.scan_deadline(None, configured) == configured

@@ -150,17 +150,6 @@ def _session_for(settings: Settings, base: Any, own_account: str, partition: str
     )
 
 
-def sibling_session(base: Any, **credentials: Any) -> Any:
-    """A boto3 session with other credentials that shares `base`'s loaded service models: parsing
-    them again costs about a second per session in a cold Lambda."""
-    import boto3
-    import botocore.session
-
-    core = botocore.session.Session()
-    core.register_component("data_loader", base._session.get_component("data_loader"))
-    return boto3.session.Session(botocore_session=core, **credentials)
-
-
 # --- the handler ----------------------------------------------------------------------------------
 
 

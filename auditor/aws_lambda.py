@@ -629,7 +629,10 @@ class OrgMerge:
     """The organisation's findings.json, grown one account's findings.json at a time."""
 
     def __init__(self, names: dict[str, str] | None = None) -> None:
+        import uuid
+
         self.names = names or {}
+        self.run_id = str(uuid.uuid4())  # the organisation run's own id (CONTRACT.md: every run has one)
         self.generated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.accounts: list[dict[str, Any]] = []
         self.regions: set[str] = set()
@@ -690,6 +693,7 @@ class OrgMerge:
         doc = {
             "schema": SCHEMA,
             "generated_at": self.generated_at,
+            "run_id": self.run_id,
             "tool": {"name": "ecs-net-audit", "version": _version()},
             "scope": {
                 "accounts": [a["account"] for a in self.accounts],

@@ -155,6 +155,7 @@ def test_organization_run_with_tolerance(
         assert (account == org["locked"]) == (aws.keys(f"{PREFIX}/{account}/latest/") == [])
     doc = aws.read_json(f"{PREFIX}/org/latest/findings.json")
     assert sorted(doc["scope"]["accounts"]) == org["all"]
+    assert len(doc["run_id"]) == 36 and doc["run_id"].count("-") == 4  # a run id of its own
     failed_rows = [c for c in doc["coverage"] if c["status"] != "ok"]
     assert [(c["account"], c["api"], c["status"], c.get("reason")) for c in failed_rows] == [
         (org["locked"], "sts:AssumeRole", "denied", "assume-role")

@@ -67,6 +67,7 @@ class ContainerInstance:
     pending_tasks: int = 0
     status_reason: str | None = None  # why it is REGISTRATION_FAILED, REGISTERING … (ECS `statusReason`)
     registered_at: str | None = None  # ISO time of registration
+    capacity_provider: str | None = None  # `capacityProviderName` (an ECS Managed Instances provider, …)
 
     def attribute(self, name: str) -> str | None:
         for key, value in self.attributes:
@@ -100,6 +101,15 @@ class ServiceLoadBalancer:
     load_balancer_name: str | None
     container_name: str | None
     container_port: int | None
+    alternate_target_group_arn: str | None = None  # `advancedConfiguration` (BLUE_GREEN, LINEAR, CANARY)
+
+
+@dataclass(frozen=True)
+class VpcLatticeConfiguration:
+    """A service's `vpcLatticeConfigurations` entry: ECS registers its tasks in this target group."""
+
+    target_group_arn: str
+    port_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,10 @@ class Service:
         None  # ROLLING | BLUE_GREEN | LINEAR | CANARY (ECS controller); None: not returned
     )
     task_sets: tuple[TaskSet, ...] = ()
+    availability_zone_rebalancing: str | None = None  # ENABLED | DISABLED | None (not returned)
+    vpc_lattice: tuple[VpcLatticeConfiguration, ...] = ()  # of the primary (newest) deployment
+    service_connect_enabled: bool = False
+    service_connect_port_names: tuple[str, ...] = ()  # `services[].portName` of its Service Connect config
 
     @property
     def group(self) -> str:
@@ -168,6 +182,7 @@ class PortMapping:
     host_port: int | None  # None: not given (awsvpc/host: = containerPort; bridge: dynamic)
     protocol: str = "tcp"
     container_port_range: str | None = None  # "10000-10099": a range mapping (no containerPort then)
+    name: str | None = None  # the mapping's name (Service Connect and VPC Lattice refer to it)
 
 
 @dataclass(frozen=True)
@@ -251,6 +266,7 @@ class Ec2Instance:
     primary_eni_id: str | None
     security_group_ids: tuple[str, ...] = ()
     launch_time: str | None = None
+    auto_scaling_group: str | None = None  # its `aws:autoscaling:groupName` tag
 
 
 @dataclass(frozen=True)
@@ -312,6 +328,8 @@ class Subnet:
     available_ips: int
     ipv6_cidrs: tuple[str, ...] = ()
     map_public_ip_on_launch: bool = False
+    ipv6_native: bool = False  # an IPv6-only subnet: no IPv4 CIDR at all
+    enable_dns64: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,6 +339,8 @@ class Vpc:
     region: str
     cidrs: tuple[str, ...] = ()
     ipv6_cidrs: tuple[str, ...] = ()
+    enable_dns_support: bool | None = None  # ec2:DescribeVpcAttribute; None when not asked or not answered
+    enable_dns_hostnames: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -408,6 +428,66 @@ class TargetGroup:
 
 
 @dataclass(frozen=True)
+class LatticeTargetGroup:
+    """A VPC Lattice target group (vpc-lattice:GetTargetGroup); `type` is IP, INSTANCE, LAMBDA or ALB."""
+
+    arn: str
+    account: str
+    region: str
+    name: str
+    type: str
+    vpc_id: str | None = None
+    port: int | None = None
+    ip_address_type: str | None = None  # IPV4 | IPV6
+
+
+@dataclass(frozen=True)
+class CapacityProvider:
+    """An ECS capacity provider: an Auto Scaling group's, or ECS Managed Instances' own."""
+
+    arn: str
+    name: str
+    account: str
+    region: str
+    status: str
+    type: str | None  # EC2_AUTOSCALING | MANAGED_INSTANCES | FARGATE | FARGATE_SPOT | None (not returned)
+    cluster: str | None = None  # the cluster a Managed Instances provider belongs to
+    auto_scaling_group_arn: str | None = None
+    managed_scaling: str | None = None  # ENABLED | DISABLED (Auto Scaling group providers)
+    subnets: tuple[str, ...] = ()  # Managed Instances: where ECS launches its instances
+    security_groups: tuple[str, ...] = ()
+    infrastructure_role_arn: str | None = None
+    instance_profile_arn: str | None = None
+    allowed_instance_types: tuple[str, ...] = ()  # its instance requirements' allowedInstanceTypes
+    instance_requirements: str = ""  # the rest of its instanceRequirements, as compact JSON
+
+    @property
+    def auto_scaling_group_name(self) -> str | None:
+        arn = self.auto_scaling_group_arn
+        if not arn:
+            return None
+        return arn.split(":autoScalingGroupName/", 1)[-1] if ":autoScalingGroupName/" in arn else arn
+
+
+@dataclass(frozen=True)
+class AutoScalingGroup:
+    """An Auto Scaling group behind container instances (autoscaling:DescribeAutoScalingGroups)."""
+
+    name: str
+    arn: str
+    account: str
+    region: str
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    subnets: tuple[str, ...] = ()  # VPCZoneIdentifier
+    availability_zones: tuple[str, ...] = ()
+    instance_ids: tuple[str, ...] = ()
+    instance_zones: tuple[str, ...] = ()  # the zone of each instance in `instance_ids`, in order
+    instance_types: tuple[str, ...] = ()  # of its instances, and its launch template overrides
+
+
+@dataclass(frozen=True)
 class ScalableTarget:
     """An application-auto-scaling target of an ECS service (`service/<cluster>/<service>`)."""
 
@@ -474,5 +554,8 @@ class Snapshot:
     target_groups: tuple[TargetGroup, ...] = ()
     scalable_targets: tuple[ScalableTarget, ...] = ()
     quotas: tuple[Quota, ...] = ()
+    capacity_providers: tuple[CapacityProvider, ...] = ()
+    auto_scaling_groups: tuple[AutoScalingGroup, ...] = ()
+    lattice_target_groups: tuple[LatticeTargetGroup, ...] = ()
     missing_clusters: tuple[MissingCluster, ...] = ()
     planned_accounts: tuple[PlannedAccount, ...] = ()  # many-account runs only

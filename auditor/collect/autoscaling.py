@@ -1,11 +1,13 @@
-"""Application Auto Scaling: the ECS services' scalable targets (their MaxCapacity is part of a
-service's peak). Pages of 50, the API's maximum."""
+"""Auto Scaling: the ECS services' scalable targets (Application Auto Scaling; their MaxCapacity is
+part of a service's peak; pages of 50, the API's maximum), and the EC2 Auto Scaling groups behind
+container instances (how many instances they can still add, and in which subnets)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from auditor.model import ScalableTarget
+from auditor.model import AutoScalingGroup, ScalableTarget
 
 if TYPE_CHECKING:
     from auditor.collect.session import Recorder
@@ -34,3 +36,46 @@ def collect_scalable_targets(rec: Recorder) -> list[ScalableTarget]:
                 )
             )
     return result
+
+
+ASG_NAMES_PER_CALL = (
+    50  # names asked per DescribeAutoScalingGroups call; MaxRecords 100 answers them in one page
+)
+
+
+def parse_auto_scaling_group(raw: dict[str, Any], account: str, region: str) -> AutoScalingGroup:
+    """An Auto Scaling group's size, subnets and instances (with their zones and types)."""
+    instances = raw.get("Instances") or []
+    types = [i.get("InstanceType") for i in instances if i.get("InstanceType")]
+    mixed = (raw.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}
+    types += [o.get("InstanceType") for o in mixed.get("Overrides") or [] if o.get("InstanceType")]
+    return AutoScalingGroup(
+        name=raw["AutoScalingGroupName"],
+        arn=raw.get("AutoScalingGroupARN", ""),
+        account=account,
+        region=region,
+        min_size=int(raw.get("MinSize", 0)),
+        max_size=int(raw.get("MaxSize", 0)),
+        desired_capacity=int(raw.get("DesiredCapacity", 0)),
+        subnets=tuple(s.strip() for s in (raw.get("VPCZoneIdentifier") or "").split(",") if s.strip()),
+        availability_zones=tuple(raw.get("AvailabilityZones") or ()),
+        instance_ids=tuple(i["InstanceId"] for i in instances if i.get("InstanceId")),
+        instance_zones=tuple(i.get("AvailabilityZone", "") for i in instances if i.get("InstanceId")),
+        instance_types=tuple(dict.fromkeys(types)),
+    )
+
+
+def collect_auto_scaling_groups(rec: Recorder, names: Iterable[str]) -> list[AutoScalingGroup]:
+    """The groups behind the container instances and capacity providers, 50 names a call."""
+    wanted = sorted({n for n in names if n})
+    groups: list[AutoScalingGroup] = []
+    for start in range(0, len(wanted), ASG_NAMES_PER_CALL):
+        batch = wanted[start : start + ASG_NAMES_PER_CALL]
+        for page in rec.pages(
+            "autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=batch, MaxRecords=100
+        ):
+            groups.extend(
+                parse_auto_scaling_group(g, rec.account, rec.region)
+                for g in page.get("AutoScalingGroups", [])
+            )
+    return groups

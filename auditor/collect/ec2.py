@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from auditor.collect.ecs import chunks
-from auditor.errors import ExpectedError
+from auditor.errors import ApiFailure, ExpectedError
 from auditor.model import (
     Ec2Instance,
     InstanceTypeInfo,
@@ -69,6 +69,9 @@ def parse_instance(raw: dict[str, Any], account: str, region: str) -> Ec2Instanc
         )
         if raw.get("LaunchTime")
         else None,
+        auto_scaling_group=next(
+            (t.get("Value") for t in raw.get("Tags", []) if t.get("Key") == "aws:autoscaling:groupName"), None
+        ),
     )
 
 
@@ -121,6 +124,8 @@ def parse_subnet(raw: dict[str, Any], account: str, region: str) -> Subnet:
             a["Ipv6CidrBlock"] for a in raw.get("Ipv6CidrBlockAssociationSet", []) if a.get("Ipv6CidrBlock")
         ),
         map_public_ip_on_launch=bool(raw.get("MapPublicIpOnLaunch", False)),
+        ipv6_native=bool(raw.get("Ipv6Native", False)),
+        enable_dns64=bool(raw.get("EnableDns64", False)),
     )
 
 
@@ -341,3 +346,29 @@ def collect_route_tables(rec: Recorder) -> list[RouteTable]:
 
 def collect_vpc_endpoints(rec: Recorder) -> list[VpcEndpoint]:
     return _all(rec, "describe_vpc_endpoints", "VpcEndpoints", parse_vpc_endpoint)
+
+
+DNS_ATTRIBUTES = (("enableDnsSupport", "EnableDnsSupport"), ("enableDnsHostnames", "EnableDnsHostnames"))
+
+
+def collect_vpc_dns_attributes(rec: Recorder, vpc_ids: Iterable[str]) -> dict[str, dict[str, bool]]:
+    """`enableDnsSupport` and `enableDnsHostnames` of each VPC in use: two calls per VPC (the API
+    answers one attribute of one VPC). A VPC whose calls fail is left out (its attributes stay
+    unknown) and the API's coverage row says why."""
+    wanted = sorted(set(vpc_ids))
+    pairs = [(vpc_id, attribute) for vpc_id in wanted for attribute in DNS_ATTRIBUTES]
+
+    def ask(pair: tuple[str, tuple[str, str]]) -> tuple[str, str, bool] | None:
+        vpc_id, (attribute, key) = pair
+        try:
+            response = rec.call("ec2", "describe_vpc_attribute", VpcId=vpc_id, Attribute=attribute)
+        except ApiFailure:
+            return None
+        return vpc_id, attribute, bool((response.get(key) or {}).get("Value", False))
+
+    result: dict[str, dict[str, bool]] = {}
+    answers = rec.fan_out(ask, pairs)
+    for answer in answers:
+        if answer is not None:
+            result.setdefault(answer[0], {})[answer[1]] = answer[2]
+    return result

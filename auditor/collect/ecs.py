@@ -7,6 +7,7 @@ those that services and tasks reference. The values of `environment` and `secret
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from auditor.errors import ApiFailure
 from auditor.model import (
     AccountSetting,
     Attachment,
+    CapacityProvider,
     Cluster,
     ContainerDefinition,
     ContainerInstance,
@@ -27,6 +29,7 @@ from auditor.model import (
     Task,
     TaskDefinition,
     TaskSet,
+    VpcLatticeConfiguration,
 )
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ def parse_container_instance(
         pending_tasks=int(raw.get("pendingTasksCount", 0)),
         status_reason=raw.get("statusReason") or None,
         registered_at=_iso(raw.get("registeredAt")),
+        capacity_provider=raw.get("capacityProviderName") or None,
     )
 
 
@@ -99,6 +103,7 @@ def _load_balancers(raw: list[dict[str, Any]]) -> tuple[ServiceLoadBalancer, ...
             load_balancer_name=lb.get("loadBalancerName"),
             container_name=lb.get("containerName"),
             container_port=lb.get("containerPort"),
+            alternate_target_group_arn=(lb.get("advancedConfiguration") or {}).get("alternateTargetGroupArn"),
         )
         for lb in raw
     )
@@ -188,7 +193,29 @@ def parse_service(raw: dict[str, Any], account: str, region: str) -> Service:
         deployment_controller=(raw.get("deploymentController") or {}).get("type") or "ECS",
         deployment_strategy=deployment_config.get("strategy"),
         task_sets=task_sets,
+        availability_zone_rebalancing=raw.get("availabilityZoneRebalancing"),
+        **_deployment_networking(raw.get("deployments", [])),
     )
+
+
+def _deployment_networking(deployments: list[dict[str, Any]]) -> dict[str, Any]:
+    """VPC Lattice and Service Connect live on a service's deployments: read the PRIMARY one's (the
+    configuration the scheduler is rolling out), else the first listed."""
+    primary = next(
+        (d for d in deployments if d.get("status") == "PRIMARY"), deployments[0] if deployments else {}
+    )
+    connect = primary.get("serviceConnectConfiguration") or {}
+    return {
+        "vpc_lattice": tuple(
+            VpcLatticeConfiguration(target_group_arn=c["targetGroupArn"], port_name=c.get("portName"))
+            for c in primary.get("vpcLatticeConfigurations") or []
+            if c.get("targetGroupArn")
+        ),
+        "service_connect_enabled": bool(connect.get("enabled", False)),
+        "service_connect_port_names": tuple(
+            str(s["portName"]) for s in connect.get("services") or [] if s.get("portName")
+        ),
+    }
 
 
 def parse_task(raw: dict[str, Any], account: str, region: str) -> Task:
@@ -247,6 +274,7 @@ def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> Tas
                         host_port=p.get("hostPort"),
                         protocol=p.get("protocol", "tcp"),
                         container_port_range=p.get("containerPortRange"),
+                        name=p.get("name") or None,
                     )
                     for p in c.get("portMappings", [])
                 ),
@@ -274,6 +302,35 @@ def parse_task_definition(raw: dict[str, Any], account: str, region: str) -> Tas
             for c in raw.get("placementConstraints", [])
         ),
         os_family=os_family or None,
+    )
+
+
+def parse_capacity_provider(raw: dict[str, Any], account: str, region: str) -> CapacityProvider:
+    """An Auto Scaling group provider, or an ECS Managed Instances provider with its network."""
+    asg = raw.get("autoScalingGroupProvider") or {}
+    managed = raw.get("managedInstancesProvider") or {}
+    template = managed.get("instanceLaunchTemplate") or {}
+    network = template.get("networkConfiguration") or {}
+    requirements = dict(template.get("instanceRequirements") or {})
+    allowed = tuple(requirements.pop("allowedInstanceTypes", None) or ())
+    return CapacityProvider(
+        arn=raw.get("capacityProviderArn", ""),
+        name=raw.get("name", ""),
+        account=account,
+        region=region,
+        status=raw.get("status", ""),
+        type=raw.get("type") or ("EC2_AUTOSCALING" if asg else "MANAGED_INSTANCES" if managed else None),
+        cluster=raw.get("cluster") or None,
+        auto_scaling_group_arn=asg.get("autoScalingGroupArn"),
+        managed_scaling=(asg.get("managedScaling") or {}).get("status"),
+        subnets=tuple(network.get("subnets") or ()),
+        security_groups=tuple(network.get("securityGroups") or ()),
+        infrastructure_role_arn=managed.get("infrastructureRoleArn"),
+        instance_profile_arn=template.get("ec2InstanceProfileArn"),
+        allowed_instance_types=allowed,
+        instance_requirements=json.dumps(requirements, sort_keys=True, separators=(",", ":"), default=str)
+        if requirements
+        else "",
     )
 
 
@@ -372,3 +429,24 @@ def collect_account_settings(rec: Recorder, role_arns: Iterable[str]) -> list[Ac
                         )
                     )
     return settings
+
+
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+
+
+def collect_capacity_providers(rec: Recorder, names: Iterable[str]) -> list[CapacityProvider]:
+    """The capacity providers the clusters name (Fargate's are built in and not asked for), 100 a
+    call — the API's maximum — so one call per region in practice."""
+    wanted = sorted({n for n in names if n and n not in FARGATE_PROVIDERS})
+    providers: list[CapacityProvider] = []
+    for batch in chunks(wanted, 100):
+        response = rec.call("ecs", "describe_capacity_providers", capacityProviders=batch)
+        for failure in response.get("failures", []):  # asked for and not answered: a gap, not "none"
+            rec.error(
+                "ecs:DescribeCapacityProviders",
+                f"{failure.get('arn', '?')}: {failure.get('reason', 'failure')}",
+            )
+        providers.extend(
+            parse_capacity_provider(p, rec.account, rec.region) for p in response.get("capacityProviders", [])
+        )
+    return providers

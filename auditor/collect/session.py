@@ -261,6 +261,14 @@ class Recorder:
             self._fan_out.shutdown(wait=True)
             self._fan_out = None
 
+    def error(self, api: str, detail: str) -> None:
+        """Record that an answer left out something asked for (an ECS `failures` entry): the API's
+        row becomes `error` with the reason, while what it did return is still used."""
+        tally = self._tally(api)
+        with self._lock:
+            if tally.status in ("ok", "skipped"):
+                tally.status, tally.detail = "error", detail
+
     def skip(self, api: str, reason: str) -> None:
         """Record that an API was not attempted because something it depends on failed."""
         tally = self._tally(api)

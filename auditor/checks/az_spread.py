@@ -1,0 +1,124 @@
+"""az-spread — services whose running tasks all sit in one Availability Zone while their subnets
+span several.
+
+Why: a service spread over subnets in two or three zones is meant to survive the loss of one. When
+every running task is in the same zone — availability-zone rebalancing off after a zonal event,
+capacity (free ENI slots, instances) only in one zone, or a placement constraint — a zonal outage
+takes the whole service down, and nothing in the console says so.
+
+What: ACTIVE services with subnets (awsvpc) and more than one running task, whose tasks' zones
+(from the task, its ENI's subnet, or its container instance) are a single zone while their
+subnets' zones are several → medium, with `subnet_zones`, `task_zones`, `running_tasks`,
+`availability_zone_rebalancing` and, on EC2, the zones where the cluster has instances that can
+take a task (`instance_zones`). A task or subnet whose zone is not known → unknown.
+
+Fix: turn on availability-zone rebalancing (`aws ecs update-service --availability-zone-rebalancing
+ENABLED`), add capacity in the other zones (instances, or free ENI slots there), check placement
+constraints and strategies (`spread` over `attribute:ecs.availability-zone`), then force a new
+deployment so the tasks spread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.config import Config
+from auditor.findings import Finding, unknown
+from auditor.inventory import Inventory
+from auditor.model import Service, Snapshot, Task
+
+ID = "az-spread"
+
+
+def task_zone(inv: Inventory, task: Task) -> str | None:
+    """The task's zone: its own field, its ENI's subnet, or its container instance's."""
+    if task.availability_zone:
+        return task.availability_zone
+    for subnet_id in task.subnet_ids:
+        subnet = inv.subnets.get(subnet_id)
+        if subnet is not None:
+            return subnet.availability_zone
+    ci = inv.container_instances.get(task.container_instance_arn or "")
+    return ci.attribute("ecs.availability-zone") if ci is not None else None
+
+
+def judge(subnet_zones: set[str], task_zones: set[str], running_tasks: int) -> bool:
+    """The decision: more than one running task, every one in a single zone, subnets in several."""
+    return running_tasks > 1 and len(task_zones) == 1 and len(subnet_zones) > 1
+
+
+def _instance_zones(inv: Inventory, service: Service) -> list[str]:
+    zones = {
+        ci.attribute("ecs.availability-zone") or ""
+        for ci in inv.snapshot.container_instances
+        if ci.cluster_arn == service.cluster_arn and ci.status == "ACTIVE" and ci.agent_connected
+    }
+    return sorted(z for z in zones if z)
+
+
+def _judge_service(inv: Inventory, service: Service) -> Finding | None:
+    running = [t for t in inv.service_tasks(service) if t.last_status == "RUNNING"]
+    if len(running) < 2 or len(service.subnets) < 2:
+        return None
+    where = inv.at_service(ID, service)
+    subnets = [inv.subnets.get(s) for s in service.subnets]
+    task_zones = [task_zone(inv, t) for t in running]
+    if any(s is None for s in subnets) or any(z is None for z in task_zones):
+        return unknown(
+            title=f"whether service {service.name} is spread over its zones is unknown",
+            missing=inv.missing(service.account, service.region, "ec2:DescribeSubnets", "ecs:DescribeTasks")
+            or ["the zone of some of its subnets or tasks"],
+            **where,
+        )
+    subnet_zones = {s.availability_zone for s in subnets if s is not None}
+    zones = {z for z in task_zones if z}
+    if not judge(subnet_zones, zones, len(running)):
+        return None
+    (zone,) = zones
+    instance_zones = [] if inv.is_fargate(service) else _instance_zones(inv, service)
+    cause = (
+        f"; the cluster has instances that can take a task only in {zone}"
+        if instance_zones == [zone]
+        else "; availability-zone rebalancing is off"
+        if service.availability_zone_rebalancing == "DISABLED"
+        else ""
+    )
+    return Finding(
+        severity="medium",
+        **where,
+        title=f"all {len(running)} running tasks of service {service.name} are in {zone} while its "
+        f"subnets span {len(subnet_zones)} zones{cause}",
+        detail={
+            "subnet_zones": sorted(subnet_zones),
+            "task_zones": [zone],
+            "running_tasks": len(running),
+            "availability_zone_rebalancing": service.availability_zone_rebalancing,
+            "instance_zones": instance_zones,
+        },
+        recommendation=f"Add capacity outside {zone}, then turn on availability-zone rebalancing (aws ecs "
+        f"update-service --cluster {inv.cluster_name(service.cluster_arn)} --service {service.name} "
+        "--availability-zone-rebalancing ENABLED) or force a new deployment, and keep a spread placement "
+        "strategy over attribute:ecs.availability-zone.",
+    )
+
+
+def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
+    inv = Inventory.of(snapshot)
+    for service in snapshot.services:
+        if service.status == "ACTIVE" and service.scheduling_strategy != "DAEMON":
+            finding = _judge_service(inv, service)
+            if finding is not None:
+                yield finding
+
+
+CHECK = Check(
+    id=ID,
+    title="Services whose tasks all run in one Availability Zone",
+    severity="medium",
+    resource_types=("service",),
+    run=run,
+    doc=__doc__ or "",
+    docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html",
+    needs=(*ECS_INVENTORY, "ec2:DescribeSubnets"),
+)

@@ -18,6 +18,7 @@ Fix: `aws ec2 modify-vpc-attribute --vpc-id <vpc> --enable-dns-support '{"Value"
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.capacity import ecs_subnet_ids
 from auditor.checks.base import ECS_INVENTORY, Check
@@ -69,7 +70,7 @@ def _judge_vpc(inv: Inventory, vpc: Vpc, subnet_ids: list[str]) -> Finding | Non
     )
     if not endpoints:
         return None
-    where = dict(
+    where: dict[str, Any] = dict(
         check=ID,
         account=vpc.account,
         region=vpc.region,

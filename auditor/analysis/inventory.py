@@ -42,6 +42,7 @@ class Inventory:
         self.security_groups: dict[str, SecurityGroup] = {g.group_id: g for g in s.security_groups}
         self.profiles = {p.arn: p for p in s.instance_profiles}
         self.target_groups = {t.arn: t for t in s.target_groups}
+        self.lattice_target_groups = {t.arn: t for t in s.lattice_target_groups}
         self.load_balancers = {lb.arn: lb for lb in s.load_balancers}
         self.scalable_targets: dict[tuple[str, str, str], ScalableTarget] = {
             (t.account, t.region, t.resource_id): t for t in s.scalable_targets

@@ -327,3 +327,124 @@ def set_eni_quota(account: str, region: str, value: float) -> None:
         return quota
 
     setattr(backend, "get_service_quota", get_service_quota)  # noqa: B010 - instance override
+
+
+# ------------------------------------------------------------ 2025–2026 ECS features moto lacks
+
+
+def _give(model: Any, **fields: Any) -> None:
+    """Set fields moto's model objects lack: its serializer answers with any attribute named after a
+    member of the API's response shape (snake_case), so this is how a field appears in the answer."""
+    for name, value in fields.items():
+        setattr(model, name, value)
+
+
+def make_managed_instances_provider(
+    account: str,
+    region: str,
+    name: str,
+    cluster: str,
+    subnets: list[str],
+    groups: list[str],
+    infrastructure_role: str,
+    instance_profile: str,
+    allowed_types: list[str],
+) -> None:
+    """moto's capacity providers are Auto Scaling group providers only: turn one (created through
+    the API with a placeholder group) into an ECS Managed Instances provider, answered in AWS's shape."""
+    provider = get_backend("ecs")[account][region].capacity_providers[name]
+    managed = {
+        "infrastructureRoleArn": infrastructure_role,
+        "instanceLaunchTemplate": {
+            "ec2InstanceProfileArn": instance_profile,
+            "networkConfiguration": {"subnets": subnets, "securityGroups": groups},
+            "monitoring": "BASIC",
+            "instanceRequirements": {
+                "vCpuCount": {"min": 2, "max": 4},
+                "memoryMiB": {"min": 4096},
+                "allowedInstanceTypes": allowed_types,
+            },
+        },
+        "propagateTags": "NONE",
+    }
+    _give(
+        provider,
+        auto_scaling_group_provider=None,
+        type="MANAGED_INSTANCES",
+        cluster=cluster,
+        managed_instances_provider=managed,
+    )
+
+
+def set_capacity_provider_type(account: str, region: str, name: str, provider_type: str) -> None:
+    """moto does not return a capacity provider's `type`."""
+    _give(get_backend("ecs")[account][region].capacity_providers[name], type=provider_type)
+
+
+def set_instance_capacity_provider(
+    account: str, region: str, cluster: str, container_instance_arn: str, provider: str
+) -> None:
+    """moto's container instances never name the capacity provider that launched them."""
+    instances = get_backend("ecs")[account][region].container_instances[cluster]
+    instance = next(i for i in instances.values() if i.container_instance_arn == container_instance_arn)
+    _give(instance, capacity_provider_name=provider)
+
+
+def set_service_networking(
+    account: str,
+    region: str,
+    cluster: str,
+    service: str,
+    *,
+    strategy: str | None = None,
+    alternate_target_group: str | None = None,
+    lattice_target_group: str | None = None,
+    lattice_port_name: str | None = None,
+    service_connect_port_names: tuple[str, ...] = (),
+    availability_zone_rebalancing: str | None = None,
+) -> None:
+    """moto drops the deployment strategy, `advancedConfiguration`, VPC Lattice and Service Connect
+    configurations and availability-zone rebalancing: put them where AWS returns them."""
+    svc = get_backend("ecs")[account][region].services[f"{cluster}:{service}"]
+    if strategy:
+        config = dict(getattr(svc, "deployment_configuration", None) or {})
+        _give(
+            svc,
+            deployment_configuration={**config, "strategy": strategy, "bakeTimeInMinutes": 10},
+            deployment_controller={"type": "ECS"},
+        )
+    if alternate_target_group:
+        for lb in svc.load_balancers:
+            lb["advancedConfiguration"] = {
+                "alternateTargetGroupArn": alternate_target_group,
+                "productionListenerRule": f"arn:aws:elasticloadbalancing:{region}:{account}:"
+                f"listener-rule/app/{service}/50dc6c495c0c9188/f2f7dc8efc522ab2/9ac2f5b4c8a1e3d7",
+                "roleArn": f"arn:aws:iam::{account}:role/ecsInfrastructureRoleForLoadBalancers",
+            }
+    primary = svc.deployments[0] if svc.deployments else None
+    if primary is not None and lattice_target_group:
+        primary["vpcLatticeConfigurations"] = [
+            {
+                "roleArn": f"arn:aws:iam::{account}:role/ecsInfrastructureRoleForVpcLattice",
+                "targetGroupArn": lattice_target_group,
+                "portName": lattice_port_name or "",
+            }
+        ]
+    if primary is not None and service_connect_port_names:
+        primary["serviceConnectConfiguration"] = {
+            "enabled": True,
+            "namespace": f"arn:aws:servicediscovery:{region}:{account}:namespace/ns-demo",
+            "services": [{"portName": name} for name in service_connect_port_names],
+        }
+    if availability_zone_rebalancing:
+        _give(svc, availability_zone_rebalancing=availability_zone_rebalancing)
+
+
+def set_subnet_dns64(account: str, region: str, subnet_id: str, enabled: bool) -> None:
+    """moto accepts ModifySubnetAttribute EnableDns64 but does not return it."""
+    _give(get_backend("ec2")[account][region].get_subnet(subnet_id), enable_dns64=enabled)
+
+
+def set_ipv6_only_available(account: str, region: str, subnet_id: str) -> None:
+    """An IPv6-only subnet has no IPv4 addresses: AWS says 0 available; moto underflows the count."""
+    get_backend("ec2")[account][region].get_subnet(subnet_id)._available_ip_addresses = 0

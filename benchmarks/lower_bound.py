@@ -3,9 +3,11 @@ least time they can take within AWS's rate limits at a given per-call latency.
 
 Calls follow from the APIs' page and batch sizes (ListX 100 a page, DescribeServices 10 a call,
 DescribeTasks/DescribeContainerInstances/DescribeClusters 100, EC2 describes 1000 a page,
-DescribeInstanceTypes 100, ELBv2 400, Application Auto Scaling 50) and from what the audit must
-read (each referenced task definition and instance profile once, the trunking setting for the
-caller and each container-instance role). The buckets are those of `auditor/collect/ratelimits.py`.
+DescribeInstanceTypes 100, ELBv2 400, Application Auto Scaling 50, DescribeCapacityProviders 100,
+DescribeAutoScalingGroups 50 names) and from what the audit must read (each referenced task
+definition and instance profile once, the trunking setting for the caller and each
+container-instance role, each VPC Lattice target group once, two DNS attributes per VPC in use).
+The buckets are those of `auditor/collect/ratelimits.py`.
 Time is bounded below by each rate-limit bucket (burst
 B, refill R tokens/s: N calls need at least max(0, N − B) / R seconds; buckets are per account and
 region, so regions run side by side) and by the chain of calls that depend on each other (list the
@@ -55,6 +57,10 @@ class RegionSize:
     load_balancers: int = 0
     scalable_targets: int = 0
     quotas: int = 1
+    capacity_providers: int = 0  # distinct, named by clusters, services or instances (not Fargate's)
+    auto_scaling_groups: int = 0  # distinct, behind providers and container instances
+    vpcs_in_use: int = 0  # VPCs of the subnets ECS uses: two DescribeVpcAttribute calls each
+    lattice_target_groups: int = 0  # distinct, in services' vpcLatticeConfigurations
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,14 @@ def region_calls(r: RegionSize) -> dict[str, int]:
     if sum(cl.services for cl in r.clusters):
         spec = BY_FIELD["scalable_targets"]
         c[spec.apis[0]] = pages(r.scalable_targets, spec.page)
+    c["vpc-lattice:GetTargetGroup"] = r.lattice_target_groups
+    c["ec2:DescribeVpcAttribute"] = 2 * r.vpcs_in_use  # enableDnsSupport and enableDnsHostnames
+    for name, items in (
+        ("capacity_providers", r.capacity_providers),
+        ("auto_scaling_groups", r.auto_scaling_groups),
+    ):
+        spec = BY_FIELD[name]
+        c[spec.apis[0]] = batches(items, spec.batch)
     return {api: n for api, n in c.items() if n}
 
 
@@ -175,6 +189,7 @@ def uniform(
                 target_groups=share(target_groups, regions, ri),
                 load_balancers=10,
                 scalable_targets=share(services, regions, ri),
+                vpcs_in_use=1,
             )
         )
     return AccountSize(regions=tuple(region_sizes))

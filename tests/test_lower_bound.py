@@ -31,6 +31,7 @@ def test_known_world_matches_the_collectors_measured_calls():
         vpcs=1,
         security_groups=1,
         route_tables=1,
+        vpcs_in_use=1,
     )
     assert lb.region_calls(region) == EXPECTED_CALLS
 
@@ -102,6 +103,7 @@ def test_paged_world_matches_the_calculator(clients):
         vpcs=2,  # moto's default VPC and ours
         security_groups=2,
         route_tables=2,
+        vpcs_in_use=1,  # the tasks' subnet's
     )
     calls = {c.api: c.calls for c in snapshot.coverage}
     expected = lb.region_calls(region)

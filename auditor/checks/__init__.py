@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from auditor.analysis.context import AnalysisContext
 from auditor.checks import (
+    az_spread,
     egress_path,
     eni_headroom,
     eni_quota,
@@ -18,8 +19,10 @@ from auditor.checks import (
     network_mode,
     orphan_eni,
     public_ip,
+    service_connect,
     static_port_conflict,
     subnet_ips,
+    vpc_dns,
     wide_ports,
 )
 from auditor.checks.base import Check
@@ -38,6 +41,9 @@ CHECKS: tuple[Check, ...] = (
     orphan_eni.CHECK,
     eni_quota.CHECK,
     instance_registration.CHECK,
+    az_spread.CHECK,
+    vpc_dns.CHECK,
+    service_connect.CHECK,
 )
 
 

@@ -38,7 +38,13 @@ if TYPE_CHECKING:
 TRUNKING_SETTING = "awsvpcTrunking"
 LIST_PAGE = 100  # the List APIs' maximum page size
 # The Describe APIs' maximum batch per call, by what they describe.
-DESCRIBE_BATCH = {"clusters": 100, "containerInstances": 100, "services": 10, "tasks": 100}
+DESCRIBE_BATCH = {
+    "clusters": 100,
+    "containerInstances": 100,
+    "services": 10,
+    "tasks": 100,
+    "capacityProviders": 100,
+}
 
 
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:
@@ -439,7 +445,7 @@ def collect_capacity_providers(rec: Recorder, names: Iterable[str]) -> list[Capa
     call — the API's maximum — so one call per region in practice."""
     wanted = sorted({n for n in names if n and n not in FARGATE_PROVIDERS})
     providers: list[CapacityProvider] = []
-    for batch in chunks(wanted, 100):
+    for batch in chunks(wanted, DESCRIBE_BATCH["capacityProviders"]):
         response = rec.call("ecs", "describe_capacity_providers", capacityProviders=batch)
         for failure in response.get("failures", []):  # asked for and not answered: a gap, not "none"
             rec.error(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -24,7 +24,18 @@ from auditor.collect import quotas
 from auditor.collect.session import REGION_WORKERS, ApiFailure, Clients, Progress, Recorder, classify
 from auditor.collect.specs import BY_FIELD, PERMISSIONS, REGION_WIDE, dependents
 from auditor.errors import CollectError
-from auditor.model import Cluster, Coverage, Ec2Instance, InstanceProfile, MissingCluster, Quota, Snapshot
+from auditor.model import (
+    CapacityProvider,
+    Cluster,
+    Coverage,
+    Ec2Instance,
+    InstanceProfile,
+    MissingCluster,
+    Quota,
+    Snapshot,
+    Subnet,
+    Vpc,
+)
 
 __all__ = ["PERMISSIONS", "collect", "collect_region", "enabled_regions", "identify"]
 
@@ -76,8 +87,10 @@ def collect_region(
             services = out.records.get("services", [])
             if services:
                 out.add("scalable_targets", _attempt(BY_FIELD["scalable_targets"].fn, rec, default=[]))
+            _collect_capacity_sources(rec, out)
             for name, future in inventories:
                 out.add(name, future.result())
+            _collect_vpc_dns(rec, out)
             quota = quota_future.result()
     finally:
         rec.close()
@@ -159,6 +172,56 @@ def _collect_hosts(rec: Recorder, out: RegionResult) -> None:
     out.add("instance_profiles", instance_profiles)
     roles = {r for p in instance_profiles for r in p.role_arns}
     out.add("account_settings", _attempt(BY_FIELD["account_settings"].fn, rec, roles, default=[]))
+
+
+def _collect_capacity_sources(rec: Recorder, out: RegionResult) -> None:
+    """What decides capacity beyond the instances: the capacity providers the clusters, services
+    and instances name (ECS Managed Instances' network among them), the Auto Scaling groups behind
+    providers and instances (how many instances they can still add), and the VPC Lattice target
+    groups services register in."""
+    clusters = out.records.get("clusters", [])
+    services = out.records.get("services", [])
+    instances = out.records.get("container_instances", [])
+    names = {p for c in clusters for p in c.capacity_providers}
+    names |= {p for s in services for p in s.capacity_providers}
+    names |= {ci.capacity_provider for ci in instances if ci.capacity_provider}
+    providers: list[CapacityProvider] = _attempt(BY_FIELD["capacity_providers"].fn, rec, names, default=[])
+    out.add("capacity_providers", providers)
+    groups = {p.auto_scaling_group_name for p in providers if p.auto_scaling_group_name}
+    groups |= {i.auto_scaling_group for i in out.records.get("ec2_instances", []) if i.auto_scaling_group}
+    if groups:
+        fn = BY_FIELD["auto_scaling_groups"].fn
+        out.add("auto_scaling_groups", _attempt(fn, rec, {g for g in groups if g}, default=[]))
+    lattice_groups = {c.target_group_arn for s in services for c in s.vpc_lattice}
+    if lattice_groups:
+        fn = BY_FIELD["lattice_target_groups"].fn
+        out.add("lattice_target_groups", _attempt(fn, rec, lattice_groups, default=[]))
+
+
+def _collect_vpc_dns(rec: Recorder, out: RegionResult) -> None:
+    """`enableDnsSupport` and `enableDnsHostnames` of the VPCs ECS uses (two calls per VPC), set on
+    their Vpc records; a VPC whose attributes could not be read keeps None (unknown)."""
+    subnets: dict[str, Subnet] = {s.subnet_id: s for s in out.records.get("subnets", [])}
+    used = {sid for t in out.records.get("tasks", []) for sid in t.subnet_ids}
+    used |= {sid for s in out.records.get("services", []) for sid in s.subnets}
+    used |= {sid for p in out.records.get("capacity_providers", []) for sid in p.subnets}
+    used |= {i.subnet_id for i in out.records.get("ec2_instances", []) if i.subnet_id}
+    vpc_ids = {subnets[sid].vpc_id for sid in used if sid in subnets}
+    if not vpc_ids:
+        return
+    fn = BY_FIELD["vpc_dns_attributes"].fn
+    attributes: dict[str, dict[str, bool]] = _attempt(fn, rec, vpc_ids, default={})
+    vpcs: list[Vpc] = out.records.get("vpcs", [])
+    out.records["vpcs"] = [
+        replace(
+            v,
+            enable_dns_support=attributes[v.vpc_id].get("enableDnsSupport"),
+            enable_dns_hostnames=attributes[v.vpc_id].get("enableDnsHostnames"),
+        )
+        if v.vpc_id in attributes
+        else v
+        for v in vpcs
+    ]
 
 
 def identify(clients: Clients, region: str) -> str:

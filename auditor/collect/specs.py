@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.collect import autoscaling, ec2, ecs, elbv2, iam, quotas
+from auditor.collect import autoscaling, ec2, ecs, elbv2, iam, lattice, quotas
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,39 @@ SPECS: tuple[CollectorSpec, ...] = (
         elbv2.PAGE,
     ),
     CollectorSpec("quotas", ("servicequotas:GetServiceQuota",), (), quotas.collect_eni_quota, "region"),
+    # What decides capacity beyond the instances (2025–2026): the providers clusters, services and
+    # instances name (ECS Managed Instances' network), the Auto Scaling groups behind providers and
+    # instances, the VPC Lattice target groups of services, and the DNS attributes of the VPCs in use.
+    CollectorSpec(
+        "capacity_providers",
+        ("ecs:DescribeCapacityProviders",),
+        ("clusters", "services", "container_instances"),
+        ecs.collect_capacity_providers,
+        "derived",
+        batch=ecs.DESCRIBE_BATCH["capacityProviders"],
+    ),
+    CollectorSpec(
+        "auto_scaling_groups",
+        ("autoscaling:DescribeAutoScalingGroups",),
+        ("capacity_providers", "ec2_instances"),
+        autoscaling.collect_auto_scaling_groups,
+        "derived",
+        batch=autoscaling.ASG_NAMES_PER_CALL,
+    ),
+    CollectorSpec(
+        "lattice_target_groups",
+        ("vpc-lattice:GetTargetGroup",),
+        ("services",),
+        lattice.collect_lattice_target_groups,
+        "derived",
+    ),
+    CollectorSpec(
+        "vpc_dns_attributes",  # not a field of its own: it fills the `vpcs` records' DNS attributes
+        ("ec2:DescribeVpcAttribute",),
+        ("vpcs", "subnets", "services", "tasks", "ec2_instances", "capacity_providers"),
+        ec2.collect_vpc_dns_attributes,
+        "derived",
+    ),
 )
 BY_FIELD = {spec.field: spec for spec in SPECS}
 ACCOUNT_APIS = ("sts:GetCallerIdentity", "ec2:DescribeRegions")  # once per run, not per region

@@ -87,6 +87,7 @@ EXPECTED_CALLS = {
     "elasticloadbalancing:DescribeLoadBalancers": 1,
     "application-autoscaling:DescribeScalableTargets": 1,
     "servicequotas:GetServiceQuota": 1,
+    "ec2:DescribeVpcAttribute": 2,  # the one VPC in use: enableDnsSupport, enableDnsHostnames
 }
 
 

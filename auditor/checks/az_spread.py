@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.analysis.context import AnalysisContext
+from auditor.analysis.inventory import Inventory
+from auditor.analysis.placement import can_take_tasks
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import Inventory
-from auditor.model import Service, Snapshot, Task
+from auditor.findings import Finding
+from auditor.model import Service, Task
 
 ID = "az-spread"
 
@@ -40,7 +41,7 @@ def task_zone(inv: Inventory, task: Task) -> str | None:
         if subnet is not None:
             return subnet.availability_zone
     ci = inv.container_instances.get(task.container_instance_arn or "")
-    return ci.attribute("ecs.availability-zone") if ci is not None else None
+    return inv.availability_zone_of(ci) if ci is not None else None
 
 
 def judge(subnet_zones: set[str], task_zones: set[str], running_tasks: int) -> bool:
@@ -50,26 +51,27 @@ def judge(subnet_zones: set[str], task_zones: set[str], running_tasks: int) -> b
 
 def _instance_zones(inv: Inventory, service: Service) -> list[str]:
     zones = {
-        ci.attribute("ecs.availability-zone") or ""
-        for ci in inv.snapshot.container_instances
-        if ci.cluster_arn == service.cluster_arn and ci.status == "ACTIVE" and ci.agent_connected
+        inv.availability_zone_of(ci) or ""
+        for ci in inv.instances_by_cluster.get(service.cluster_arn, [])
+        if can_take_tasks(ci)
     }
     return sorted(z for z in zones if z)
 
 
-def _judge_service(inv: Inventory, service: Service) -> Finding | None:
+def _judge_service(ctx: AnalysisContext, service: Service) -> Finding | None:
+    inv = ctx.inventory
     running = [t for t in inv.service_tasks(service) if t.last_status == "RUNNING"]
     if len(running) < 2 or len(service.subnets) < 2:
         return None
-    where = inv.at_service(ID, service)
+    where = ctx.at_service(service)
     subnets = [inv.subnets.get(s) for s in service.subnets]
     task_zones = [task_zone(inv, t) for t in running]
     if any(s is None for s in subnets) or any(z is None for z in task_zones):
-        return unknown(
-            title=f"whether service {service.name} is spread over its zones is unknown",
-            missing=inv.missing(service.account, service.region, "ec2:DescribeSubnets", "ecs:DescribeTasks")
+        return CHECK.unknown(
+            where,
+            f"whether service {service.name} is spread over its zones is unknown",
+            ctx.missing(service.account, service.region, "ec2:DescribeSubnets", "ecs:DescribeTasks")
             or ["the zone of some of its subnets or tasks"],
-            **where,
         )
     subnet_zones = {s.availability_zone for s in subnets if s is not None}
     zones = {z for z in task_zones if z}
@@ -84,30 +86,29 @@ def _judge_service(inv: Inventory, service: Service) -> Finding | None:
         if service.availability_zone_rebalancing == "DISABLED"
         else ""
     )
-    return Finding(
-        severity="medium",
-        **where,
-        title=f"all {len(running)} running tasks of service {service.name} are in {zone} while its "
+    return CHECK.finding(
+        where,
+        "medium",
+        f"all {len(running)} running tasks of service {service.name} are in {zone} while its "
         f"subnets span {len(subnet_zones)} zones{cause}",
-        detail={
+        {
             "subnet_zones": sorted(subnet_zones),
             "task_zones": [zone],
             "running_tasks": len(running),
             "availability_zone_rebalancing": service.availability_zone_rebalancing,
             "instance_zones": instance_zones,
         },
-        recommendation=f"Add capacity outside {zone}, then turn on availability-zone rebalancing (aws ecs "
+        f"Add capacity outside {zone}, then turn on availability-zone rebalancing (aws ecs "
         f"update-service --cluster {inv.cluster_name(service.cluster_arn)} --service {service.name} "
         "--availability-zone-rebalancing ENABLED) or force a new deployment, and keep a spread placement "
         "strategy over attribute:ecs.availability-zone.",
     )
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    for service in snapshot.services:
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    for service in ctx.snapshot.services:
         if service.status == "ACTIVE" and service.scheduling_strategy != "DAEMON":
-            finding = _judge_service(inv, service)
+            finding = _judge_service(ctx, service)
             if finding is not None:
                 yield finding
 

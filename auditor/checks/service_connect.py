@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import Inventory
-from auditor.model import Service, Snapshot, TaskDefinition
+from auditor.findings import Finding
+from auditor.model import Service, TaskDefinition
 
 ID = "service-connect"
 
@@ -41,29 +40,29 @@ def named_ports(td: TaskDefinition) -> list[str]:
     return sorted({pm.name for c in td.containers for pm in c.port_mappings if pm.name})
 
 
-def _judge(inv: Inventory, service: Service) -> Finding | None:
+def _judge(ctx: AnalysisContext, service: Service) -> Finding | None:
     used = port_names_used(service)
     if not used:
         return None
-    where = inv.at_service(ID, service)
-    td = inv.task_definition_of(service)
+    where = ctx.at_service(service)
+    td = ctx.inventory.task_definition_of(service)
     if td is None:
-        return unknown(
-            title=f"whether the port names of service {service.name} exist is unknown",
-            missing=inv.missing(service.account, service.region, "ecs:DescribeTaskDefinition")
+        return CHECK.unknown(
+            where,
+            f"whether the port names of service {service.name} exist is unknown",
+            ctx.missing(service.account, service.region, "ecs:DescribeTaskDefinition")
             or ["its task definition"],
-            **where,
         )
     named = named_ports(td)
     missing = [n for n in used if n not in named]
     if not missing:
         return None
-    return Finding(
-        severity="high",
-        **where,
-        title=f"service {service.name} refers to port name{'s' if len(missing) > 1 else ''} "
+    return CHECK.finding(
+        where,
+        "high",
+        f"service {service.name} refers to port name{'s' if len(missing) > 1 else ''} "
         f"{', '.join(missing)} that {td.family}:{td.revision} does not name: its next deployment fails",
-        detail={
+        {
             "port_names": used,
             "named_port_mappings": named,
             "missing_port_names": missing,
@@ -71,17 +70,16 @@ def _judge(inv: Inventory, service: Service) -> Finding | None:
             "service_connect": service.service_connect_enabled,
             "vpc_lattice": bool(service.vpc_lattice),
         },
-        recommendation=f"Name the container port mapping in {td.family} ('portMappings': [{{'name': "
+        f"Name the container port mapping in {td.family} ('portMappings': [{{'name': "
         f"'{missing[0]}', 'containerPort': …, 'appProtocol': 'http'}}]), register the revision and update "
         "the service to it.",
     )
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    for service in snapshot.services:
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    for service in ctx.snapshot.services:
         if service.status == "ACTIVE":
-            finding = _judge(inv, service)
+            finding = _judge(ctx, service)
             if finding is not None:
                 yield finding
 

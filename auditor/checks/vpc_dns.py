@@ -18,15 +18,12 @@ Fix: `aws ec2 modify-vpc-attribute --vpc-id <vpc> --enable-dns-support '{"Value"
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from auditor.capacity import ecs_subnet_ids
+from auditor.analysis.context import AnalysisContext
+from auditor.analysis.routes import default_route, route_kind
 from auditor.checks.base import ECS_INVENTORY, Check
-from auditor.checks.egress_path import default_route, route_kind
-from auditor.config import Config
-from auditor.findings import Finding, unknown
-from auditor.inventory import Inventory
-from auditor.model import Snapshot, Vpc
+from auditor.findings import Finding, Location
+from auditor.model import Vpc
 
 ID = "vpc-dns"
 API = "ec2:DescribeVpcAttribute"
@@ -41,53 +38,46 @@ def judge(enable_dns_support: bool | None, enable_dns_hostnames: bool | None) ->
     return False
 
 
-def ecs_vpc_subnets(snapshot: Snapshot, inv: Inventory) -> dict[str, list[str]]:
+def ecs_vpc_subnets(ctx: AnalysisContext) -> dict[str, list[str]]:
     """ECS's subnets per VPC (Managed Instances providers' subnets included)."""
-    used = ecs_subnet_ids(snapshot) | {s for p in snapshot.capacity_providers for s in p.subnets}
+    used = ctx.ecs_subnet_ids | {s for p in ctx.snapshot.capacity_providers for s in p.subnets}
     by_vpc: dict[str, list[str]] = {}
     for subnet_id in sorted(used):
-        subnet = inv.subnets.get(subnet_id)
+        subnet = ctx.inventory.subnets.get(subnet_id)
         if subnet is not None:
             by_vpc.setdefault(subnet.vpc_id, []).append(subnet_id)
     return by_vpc
 
 
-def _isolated(inv: Inventory, subnet_ids: list[str]) -> list[str]:
+def _isolated(ctx: AnalysisContext, subnet_ids: list[str]) -> list[str]:
     out = []
     for subnet_id in subnet_ids:
-        table = inv.route_table_for(inv.subnets[subnet_id])
+        table = ctx.routes.table_for(ctx.inventory.subnets[subnet_id])
         if table is not None and route_kind(default_route(table)) == "none":
             out.append(subnet_id)
     return out
 
 
-def _judge_vpc(inv: Inventory, vpc: Vpc, subnet_ids: list[str]) -> Finding | None:
+def _judge_vpc(ctx: AnalysisContext, vpc: Vpc, subnet_ids: list[str]) -> Finding | None:
     prefix = f"com.amazonaws.{vpc.region}."
     endpoints = sorted(
         e.service_name.removeprefix(prefix)
-        for e in inv.snapshot.vpc_endpoints
+        for e in ctx.snapshot.vpc_endpoints
         if e.vpc_id == vpc.vpc_id and e.endpoint_type == "Interface" and e.private_dns_enabled
     )
     if not endpoints:
         return None
-    where: dict[str, Any] = dict(
-        check=ID,
-        account=vpc.account,
-        region=vpc.region,
-        resource_type="vpc",
-        resource_id=vpc.vpc_id,
-        cluster=None,
-    )
+    where = Location(vpc.account, vpc.region, "vpc", vpc.vpc_id)
     verdict = judge(vpc.enable_dns_support, vpc.enable_dns_hostnames)
     if verdict is None:
-        return unknown(
-            title=f"whether the private DNS of {vpc.vpc_id}'s endpoints works is unknown",
-            missing=inv.missing(vpc.account, vpc.region, API) or [API],
-            **where,
+        return CHECK.unknown(
+            where,
+            f"whether the private DNS of {vpc.vpc_id}'s endpoints works is unknown",
+            ctx.missing(vpc.account, vpc.region, API) or [API],
         )
     if not verdict:
         return None
-    isolated = _isolated(inv, subnet_ids)
+    isolated = _isolated(ctx, subnet_ids)
     off = [
         name
         for name, value in (
@@ -101,19 +91,19 @@ def _judge_vpc(inv: Inventory, vpc: Vpc, subnet_ids: list[str]) -> Finding | Non
         if isolated
         else "tasks resolve the public names and bypass the endpoints"
     )
-    return Finding(
-        severity="high" if isolated else "medium",
-        **where,
-        title=f"{vpc.vpc_id} has {len(endpoints)} interface endpoints with private DNS but "
+    return CHECK.finding(
+        where,
+        "high" if isolated else "medium",
+        f"{vpc.vpc_id} has {len(endpoints)} interface endpoints with private DNS but "
         f"{' and '.join(off)} off: {consequence}",
-        detail={
+        {
             "enable_dns_support": vpc.enable_dns_support,
             "enable_dns_hostnames": vpc.enable_dns_hostnames,
             "private_dns_endpoints": endpoints,
             "ecs_subnets": subnet_ids,
             "isolated_subnets": isolated,
         },
-        recommendation=" ".join(
+        " ".join(
             f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} --{flag} '{{\"Value\":true}}';"
             for flag, value in (
                 ("enable-dns-support", vpc.enable_dns_support),
@@ -125,12 +115,11 @@ def _judge_vpc(inv: Inventory, vpc: Vpc, subnet_ids: list[str]) -> Finding | Non
     )
 
 
-def run(snapshot: Snapshot, config: Config) -> Iterator[Finding]:
-    inv = Inventory.of(snapshot)
-    for vpc_id, subnet_ids in sorted(ecs_vpc_subnets(snapshot, inv).items()):
-        vpc = inv.vpcs.get(vpc_id)
+def run(ctx: AnalysisContext) -> Iterator[Finding]:
+    for vpc_id, subnet_ids in sorted(ecs_vpc_subnets(ctx).items()):
+        vpc = ctx.inventory.vpcs.get(vpc_id)
         if vpc is not None:
-            finding = _judge_vpc(inv, vpc, subnet_ids)
+            finding = _judge_vpc(ctx, vpc, subnet_ids)
             if finding is not None:
                 yield finding
 

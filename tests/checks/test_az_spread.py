@@ -8,7 +8,7 @@ import pytest
 
 from auditor.checks import az_spread
 from auditor.config import Config
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(
@@ -45,12 +45,14 @@ def world(
     ],
 )
 def test_decision(task_subnets, zones, fires):
-    findings = list(az_spread.run(world(task_subnets, zones=zones).build(), Config()))
+    findings = list(run_check(az_spread, world(task_subnets, zones=zones).build(), Config()))
     assert bool(findings) is fires
 
 
 def test_detail_and_cause():
-    (finding,) = az_spread.run(world(["subnet-1", "subnet-1"], rebalancing="DISABLED").build(), Config())
+    (finding,) = run_check(
+        az_spread, world(["subnet-1", "subnet-1"], rebalancing="DISABLED").build(), Config()
+    )
     assert finding.severity == "medium" and finding.resource_type == "service"
     assert finding.detail["subnet_zones"] == ["us-east-1a", "us-east-1b"]
     assert finding.detail["task_zones"] == ["us-east-1b"] and finding.detail["running_tasks"] == 2
@@ -58,20 +60,22 @@ def test_detail_and_cause():
 
 
 def test_pending_tasks_do_not_count():
-    assert list(az_spread.run(world(["subnet-0", "subnet-0"], status="PENDING").build(), Config())) == []
+    assert (
+        list(run_check(az_spread, world(["subnet-0", "subnet-0"], status="PENDING").build(), Config())) == []
+    )
 
 
 def test_unknown_subnet_zone_is_unknown_not_quiet():
     b = world(["subnet-0", "subnet-0"])
     b.records["subnets"] = b.records["subnets"][:1]  # subnet-1 was not collected
-    (finding,) = az_spread.run(b.build(), Config())
+    (finding,) = run_check(az_spread, b.build(), Config())
     assert finding.severity == "info" and finding.detail["unknown"] is True
 
 
 def test_daemon_services_are_not_judged():
     b = world(["subnet-0", "subnet-0"])
     b.records["services"][-1] = replace(b.records["services"][-1], scheduling_strategy="DAEMON")
-    assert list(az_spread.run(b.build(), Config())) == []
+    assert list(run_check(az_spread, b.build(), Config())) == []
 
 
 def test_capacity_in_one_zone_is_named_as_the_cause():
@@ -82,6 +86,6 @@ def test_capacity_in_one_zone_is_named_as_the_cause():
     b.records["container_instances"][-1] = replace(
         ci, attributes=(*ci.attributes, ("ecs.availability-zone", "us-east-1a"))
     )
-    (finding,) = az_spread.run(b.build(), Config())
+    (finding,) = run_check(az_spread, b.build(), Config())
     assert finding.detail["instance_zones"] == ["us-east-1a"]
     assert "only in us-east-1a" in finding.title

@@ -11,7 +11,7 @@ from auditor.analysis.ipv6 import ipv6_internet_routed, ipv6_only_egress, ipv6_r
 from auditor.checks import public_ip, subnet_ips
 from auditor.config import Config
 from auditor.model import Route, RouteTable, Subnet
-from tests.factories import ACCOUNT, REGION, SnapshotBuilder
+from tests.factories import ACCOUNT, REGION, SnapshotBuilder, run_check
 
 V6 = "2600:1f18:abcd:1200::/64"
 
@@ -71,7 +71,7 @@ def test_ipv6_only_subnet_has_no_ipv4_exhaustion():
     cluster = b.cluster()
     b.records["subnets"] = [subnet()]
     b.service(cluster, "api", b.task_definition(), subnets=("subnet-6",), desired=50, launch_type="FARGATE")
-    assert list(subnet_ips.run(b.build(), Config())) == []
+    assert list(run_check(subnet_ips, b.build(), Config())) == []
 
 
 def public_world(route, *, task_ipv6: int, native=False, assign=False):
@@ -97,7 +97,9 @@ def public_world(route, *, task_ipv6: int, native=False, assign=False):
     ],
 )
 def test_public_ip_counts_ipv6(route, task_ipv6, native, fires):
-    findings = list(public_ip.run(public_world(route, task_ipv6=task_ipv6, native=native).build(), Config()))
+    findings = list(
+        run_check(public_ip, public_world(route, task_ipv6=task_ipv6, native=native).build(), Config())
+    )
     assert bool(findings) is fires
     if fires:
         assert findings[0].detail["ipv6_internet_subnets"] == ["subnet-6"]
@@ -105,5 +107,5 @@ def test_public_ip_counts_ipv6(route, task_ipv6, native, fires):
 
 
 def test_public_ipv4_finding_also_names_ipv6_subnets():
-    (finding,) = public_ip.run(public_world(IGW, task_ipv6=1, assign=True).build(), Config())
+    (finding,) = run_check(public_ip, public_world(IGW, task_ipv6=1, assign=True).build(), Config())
     assert "public IP addresses" in finding.title and finding.detail["ipv6_internet_subnets"] == ["subnet-6"]

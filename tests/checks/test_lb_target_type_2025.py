@@ -10,7 +10,7 @@ import pytest
 from auditor.checks import lb_target_type
 from auditor.config import Config
 from auditor.model import LatticeTargetGroup, TargetGroup, VpcLatticeConfiguration
-from tests.factories import ACCOUNT, REGION, SnapshotBuilder
+from tests.factories import ACCOUNT, REGION, SnapshotBuilder, run_check
 
 ALT = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/green/2"
 LATTICE = f"arn:aws:vpc-lattice:{REGION}:{ACCOUNT}:targetgroup/tg-0123456789abcdef0"
@@ -42,7 +42,7 @@ def world(alternate_type: str | None, *, mode: str = "awsvpc") -> SnapshotBuilde
     ],
 )
 def test_alternate_target_group(mode, alternate_type, severity):
-    findings = list(lb_target_type.run(world(alternate_type, mode=mode).build(), Config()))
+    findings = list(run_check(lb_target_type, world(alternate_type, mode=mode).build(), Config()))
     assert [f.severity for f in findings] == ([severity] if severity else [])
     if severity == "high":
         (finding,) = findings
@@ -53,7 +53,7 @@ def test_alternate_target_group(mode, alternate_type, severity):
 def test_alternate_and_primary_findings_have_distinct_ids():
     b = world("instance")
     b.records["target_groups"][0] = replace(b.records["target_groups"][0], target_type="instance")
-    findings = list(lb_target_type.run(b.build(), Config()))
+    findings = list(run_check(lb_target_type, b.build(), Config()))
     assert len({f.id for f in findings}) == 2
 
 
@@ -91,7 +91,7 @@ def lattice_world(group_type: str | None, *, mode: str = "awsvpc") -> SnapshotBu
     ],
 )
 def test_lattice_target_group(group_type, mode, severity):
-    findings = list(lb_target_type.run(lattice_world(group_type, mode=mode).build(), Config()))
+    findings = list(run_check(lb_target_type, lattice_world(group_type, mode=mode).build(), Config()))
     assert [f.severity for f in findings] == ([severity] if severity else [])
     if severity == "high":
         assert findings[0].detail["expected_target_type"] == "IP"
@@ -101,7 +101,7 @@ def test_lattice_target_group(group_type, mode, severity):
 def test_lattice_unknown_names_the_denied_api():
     b = lattice_world(None)
     b.coverage("vpc-lattice:GetTargetGroup", "denied")
-    (finding,) = lb_target_type.run(b.build(), Config())
+    (finding,) = run_check(lb_target_type, b.build(), Config())
     assert finding.detail["missing"] == ["vpc-lattice:GetTargetGroup"]
 
 
@@ -119,5 +119,5 @@ def test_elb_target_group_is_not_taken_for_a_lattice_one():
             vpc_id="v",
         )
     ]
-    (finding,) = lb_target_type.run(b.build(), Config())
+    (finding,) = run_check(lb_target_type, b.build(), Config())
     assert finding.severity == "info"

@@ -9,7 +9,7 @@ import pytest
 from auditor.checks import service_connect
 from auditor.config import Config
 from auditor.model import PortMapping, VpcLatticeConfiguration
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(mapping_name, *, enabled=True, sc_names=("web-http",), lattice_name=None, td_known=True):
@@ -46,11 +46,11 @@ def world(mapping_name, *, enabled=True, sc_names=("web-http",), lattice_name=No
     ],
 )
 def test_decision(kwargs, expected):
-    findings = list(service_connect.run(world(**kwargs).build(), Config()))
+    findings = list(run_check(service_connect, world(**kwargs).build(), Config()))
     assert [f.detail["missing_port_names"] for f in findings] == ([expected] if expected else [])
     assert all(f.severity == "high" for f in findings)
 
 
 def test_unknown_task_definition():
-    (finding,) = service_connect.run(world(None, td_known=False).build(), Config())
+    (finding,) = run_check(service_connect, world(None, td_known=False).build(), Config())
     assert finding.severity == "info" and finding.detail["unknown"] is True

@@ -8,7 +8,7 @@ import pytest
 
 from auditor.checks import vpc_dns
 from auditor.config import Config
-from tests.factories import SnapshotBuilder
+from tests.factories import SnapshotBuilder, run_check
 
 
 def world(support, hostnames, *, route=("0.0.0.0/0", "nat-gateway", "nat-1"), private_dns=True):
@@ -38,12 +38,12 @@ def world(support, hostnames, *, route=("0.0.0.0/0", "nat-gateway", "nat-1"), pr
     ],
 )
 def test_decision(support, hostnames, route, expected):
-    findings = list(vpc_dns.run(world(support, hostnames, route=route).build(), Config()))
+    findings = list(run_check(vpc_dns, world(support, hostnames, route=route).build(), Config()))
     assert [f.severity for f in findings] == ([expected] if expected else [])
 
 
 def test_detail():
-    (finding,) = vpc_dns.run(world(True, False, route=None).build(), Config())
+    (finding,) = run_check(vpc_dns, world(True, False, route=None).build(), Config())
     assert finding.resource_type == "vpc" and finding.resource_id == "vpc-1"
     assert finding.detail["enable_dns_support"] is True and finding.detail["enable_dns_hostnames"] is False
     assert finding.detail["private_dns_endpoints"] == ["ecr.api", "ecr.dkr"]
@@ -53,17 +53,17 @@ def test_detail():
 
 
 def test_no_private_dns_endpoint_is_quiet():
-    assert list(vpc_dns.run(world(False, False, private_dns=False).build(), Config())) == []
+    assert list(run_check(vpc_dns, world(False, False, private_dns=False).build(), Config())) == []
 
 
 def test_vpc_nobody_in_ecs_uses_is_not_judged():
     b = world(False, False)
     b.records["services"] = []
-    assert list(vpc_dns.run(b.build(), Config())) == []
+    assert list(run_check(vpc_dns, b.build(), Config())) == []
 
 
 def test_unknown_names_the_failed_api():
     b = world(None, None)
     b.coverage("ec2:DescribeVpcAttribute", "denied")
-    (finding,) = vpc_dns.run(b.build(), Config())
+    (finding,) = run_check(vpc_dns, b.build(), Config())
     assert finding.detail["missing"] == ["ec2:DescribeVpcAttribute"]

@@ -23,6 +23,7 @@ def analyse(snapshot: Snapshot, config: Config, previous: dict[str, Any] | None 
         findings=findings,
         instances=ctx.instances,
         subnets=ctx.subnets,
+        zones=ctx.zones,
         config=config,
         baseline=compare(findings, previous) if previous is not None else None,
     )

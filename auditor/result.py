@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
+from auditor.analysis.zones import ZoneCapacity
 from auditor.baseline import Baseline
 from auditor.config import Config
 from auditor.findings import SEVERITIES, Finding, severity_rank
@@ -25,6 +26,7 @@ class AuditResult:
     instances: tuple[InstanceCapacity, ...]
     subnets: tuple[SubnetCapacity, ...]
     config: Config = Config()  # the run's configuration: thresholds the reports draw with
+    zones: tuple[ZoneCapacity, ...] = ()  # free awsvpc slots per cluster and Availability Zone
     baseline: Baseline | None = None  # the comparison with a previous run, when one was given
     history: RunHistory | None = None  # earlier runs beside this one: forecasts, a link to the trend
 

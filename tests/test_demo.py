@@ -113,3 +113,27 @@ def test_demo_shows_real_fleet_shapes(result):
 
 def test_demo_snapshot_round_trips(result):
     assert loads(dumps(result.snapshot)) == result.snapshot
+
+
+def test_demo_2025_capacity(result):
+    """Managed Instances rows, zone rows and the Auto Scaling group's scale-out, as the demo shows them."""
+    import json
+
+    from auditor.report import render_all
+
+    ids = {r.instance_id: r for r in result.instances}
+    managed = [r for r in result.instances if r.capacity_provider == "shop-mi"]
+    assert len(managed) == 2 and all(r.trunking == "on" and r.eni_task_capacity == 10 for r in managed)
+    assert set(ids) >= {r.instance_id for r in managed}
+    shop = {(z.availability_zone, z.instances) for z in result.zones if z.cluster == "shop"}
+    assert shop == {("us-east-1a", 2), ("us-east-1c", 2)}
+    (hosts_c,) = [s for s in result.subnets if s.cidr == "10.0.10.0/27"]
+    assert hosts_c.scale_out_demand == 28 and hosts_c.projected_free < 0  # 14 more hosts × (primary + trunk)
+    flagged = {(f.check, f.resource_id, f.severity) for f in result.findings}
+    assert ("subnet-ip-exhaustion", hosts_c.subnet_id, "high") in flagged
+    (v6,) = [s for s in result.subnets if s.cidr is None]
+    assert v6.projected_free is None and not any(f.resource_id == v6.subnet_id for f in result.findings)
+    files = render_all(result, ("json", "html"))
+    doc = json.loads(files["findings.json"])
+    assert {z["cluster"] for z in doc["capacity"]["zones"]} == {"prod-web", "shop", "eu-app"}
+    assert files["report.html"].count('data-chart="zones"') == 3

@@ -32,6 +32,7 @@ class InstanceCapacity:
     awsvpc_tasks: int | None
     extra_enis: int | None
     headroom: int | None
+    capacity_provider: str | None = None  # the capacity provider that launched it (Managed Instances, …)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,7 +58,8 @@ class SubnetCapacity:
     available: int
     ecs_ips: int
     projected_demand: int
-    projected_free: int
+    projected_free: int | None  # None for an IPv6-only subnet: it has no IPv4 addresses to run out of
+    scale_out_demand: int = 0  # the part of projected_demand that new container instances take
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -215,6 +217,7 @@ def _instance_row(
         awsvpc_tasks=awsvpc_tasks,
         extra_enis=extra,
         headroom=headroom,
+        capacity_provider=ci.capacity_provider,
     )
 
 
@@ -250,7 +253,8 @@ def subnet_demand(inv: Inventory, peaks: dict[str, Peak]) -> dict[str, int]:
 
 
 def ecs_subnet_ids(inv: Inventory) -> set[str]:
-    """Subnets that an ECS task, container instance or awsvpc service uses."""
+    """Subnets that an ECS task, container instance or awsvpc service uses, and those where ECS
+    Managed Instances or an Auto Scaling group behind a cluster launches instances."""
     snapshot = inv.snapshot
     used = {sid for t in snapshot.tasks for sid in t.subnet_ids}
     used |= {sid for s in snapshot.services for sid in s.subnets}
@@ -258,11 +262,17 @@ def ecs_subnet_ids(inv: Inventory) -> set[str]:
         ec2 = inv.ec2_for(ci)
         if ec2 and ec2.subnet_id:
             used.add(ec2.subnet_id)
+    # where ECS Managed Instances and the Auto Scaling groups behind clusters launch instances
+    used |= {sid for p in snapshot.capacity_providers if p.type == "MANAGED_INSTANCES" for sid in p.subnets}
+    used |= {sid for g in snapshot.auto_scaling_groups for sid in g.subnets}
     return used
 
 
-def subnet_capacity(inv: Inventory, used: set[str], peaks: dict[str, Peak]) -> list[SubnetCapacity]:
-    """One row per subnet ECS uses that was collected (an uncollected one has no row: unknown)."""
+def subnet_capacity(
+    inv: Inventory, used: set[str], peaks: dict[str, Peak], scale_out: dict[str, int] | None = None
+) -> list[SubnetCapacity]:
+    """One row per subnet ECS uses that was collected (an uncollected one has no row: unknown).
+    `scale_out`: addresses new container instances will take there (`analysis/scale_out.py`)."""
     snapshot = inv.snapshot
     # Addresses held by task ENIs, per subnet: the ENI's addresses where collected, else 1 per attachment.
     # Plain Python rather than a pandas group-by: this is the audit's hot path (the Lambda's cold
@@ -282,7 +292,8 @@ def subnet_capacity(inv: Inventory, used: set[str], peaks: dict[str, Peak]) -> l
         subnet = inv.subnets.get(subnet_id)
         if subnet is None:
             continue
-        projected = int(demand.get(subnet_id, 0))
+        new_instances = int((scale_out or {}).get(subnet_id, 0))
+        projected = int(demand.get(subnet_id, 0)) + new_instances
         rows.append(
             SubnetCapacity(
                 account=subnet.account,
@@ -295,7 +306,8 @@ def subnet_capacity(inv: Inventory, used: set[str], peaks: dict[str, Peak]) -> l
                 available=max(0, subnet.available_ips),
                 ecs_ips=int(ecs_ips.get(subnet_id, 0)),
                 projected_demand=projected,
-                projected_free=max(0, subnet.available_ips) - projected,
+                projected_free=max(0, subnet.available_ips) - projected if subnet.cidr else None,
+                scale_out_demand=new_instances,
             )
         )
     return rows

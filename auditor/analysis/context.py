@@ -22,6 +22,8 @@ from auditor.analysis.capacity import (
 )
 from auditor.analysis.inventory import Inventory
 from auditor.analysis.routes import Routes
+from auditor.analysis.scale_out import scale_out_by_subnet
+from auditor.analysis.zones import ZoneCapacity, zone_rows
 from auditor.config import Config
 from auditor.findings import Location
 from auditor.model import (
@@ -48,6 +50,7 @@ class AnalysisContext:
     pool: EniPool
     peaks: dict[str, Peak]  # by service ARN
     routes: Routes
+    zones: tuple[ZoneCapacity, ...] = ()  # free awsvpc slots per cluster and Availability Zone
 
     @classmethod
     def build(cls, snapshot: Snapshot, config: Config) -> AnalysisContext:
@@ -55,16 +58,18 @@ class AnalysisContext:
         peaks = {s.arn: service_peak(inv, s) for s in snapshot.services}
         instances = instance_capacity(inv)
         used = ecs_subnet_ids(inv)
+        scale_out = scale_out_by_subnet(inv, instances, peaks)
         return cls(
             snapshot=snapshot,
             config=config,
             inventory=inv,
             instances=tuple(instances),
-            subnets=tuple(subnet_capacity(inv, used, peaks)),
+            subnets=tuple(subnet_capacity(inv, used, peaks, scale_out)),
             ecs_subnet_ids=frozenset(used),
             pool=eni_pool(inv, instances),
             peaks=peaks,
             routes=Routes(snapshot),
+            zones=tuple(zone_rows(inv, instances)),
         )
 
     @cached_property

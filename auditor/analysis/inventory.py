@@ -10,6 +10,8 @@ from collections import defaultdict
 from functools import cached_property
 
 from auditor.model import (
+    AutoScalingGroup,
+    CapacityProvider,
     ContainerInstance,
     Ec2Instance,
     NetworkInterface,
@@ -46,6 +48,12 @@ class Inventory:
         self.load_balancers = {lb.arn: lb for lb in s.load_balancers}
         self.scalable_targets: dict[tuple[str, str, str], ScalableTarget] = {
             (t.account, t.region, t.resource_id): t for t in s.scalable_targets
+        }
+        self.capacity_providers: dict[tuple[str, str, str], CapacityProvider] = {
+            (p.account, p.region, p.name): p for p in s.capacity_providers
+        }
+        self.auto_scaling_groups: dict[tuple[str, str, str], AutoScalingGroup] = {
+            (g.account, g.region, g.name): g for g in s.auto_scaling_groups
         }
         self._coverage = {(c.account, c.region, c.api): c for c in s.coverage}
 
@@ -181,10 +189,22 @@ class Inventory:
                 index[e.attached_instance_id].append(e)
         return index
 
+    def managed_instances_provider(self, ci: ContainerInstance) -> CapacityProvider | None:
+        """The ECS Managed Instances capacity provider that launched the instance, if one did."""
+        provider = self.capacity_providers.get((ci.account, ci.region, ci.capacity_provider or ""))
+        return provider if provider is not None and provider.type == "MANAGED_INSTANCES" else None
+
     def has_trunk(self, ci: ContainerInstance) -> bool:
-        """A trunk ENI: the `ecs.awsvpc-trunk-id` attribute, or an attached ENI of type trunk."""
+        """A trunk ENI: the `ecs.awsvpc-trunk-id` attribute, or an attached ENI of type trunk. ECS
+        Managed Instances launches every instance of a type that supports trunking with a trunk (as
+        its primary ENI), whatever the account setting: trunking as ECS runs them."""
         if ci.attribute("ecs.awsvpc-trunk-id"):
             return True
+        if self.managed_instances_provider(ci) is not None:
+            from auditor.analysis.instance_facts import trunking_facts  # it imports this module
+
+            facts = trunking_facts(self.instance_type_of(ci) or "")
+            return bool(facts and facts.trunking_supported)
         return any(
             e.interface_type == "trunk" for e in self.enis_by_instance.get(ci.ec2_instance_id or "", [])
         )

@@ -12,18 +12,30 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from auditor.analysis.placement import can_take_tasks
+
+if TYPE_CHECKING:
+    from auditor.analysis.capacity import InstanceCapacity
+    from auditor.analysis.inventory import Inventory
 
 
 class SlotRow(Protocol):
     """What a zone row needs of a container instance's capacity row."""
 
-    account: str
-    region: str
-    cluster: str
-    eni_task_capacity: int | None
-    awsvpc_tasks: int | None
-    headroom: int | None
+    @property
+    def account(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def cluster(self) -> str: ...
+    @property
+    def eni_task_capacity(self) -> int | None: ...
+    @property
+    def awsvpc_tasks(self) -> int | None: ...
+    @property
+    def headroom(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -116,3 +128,19 @@ def zone_shortfalls(
         elif needed > free:
             out.append(ZoneShortfall(zone, needed, free, needed - free))
     return out
+
+
+def zone_rows(inv: Inventory, rows: Iterable[InstanceCapacity]) -> list[ZoneCapacity]:
+    """`capacity.zones`: the container-instance rows by cluster and zone, counting the instances
+    that can take a task (ACTIVE, agent connected: `placement.can_take_tasks`)."""
+    instances = inv.container_instances
+
+    def zone_of(row: SlotRow) -> str | None:
+        ci = instances.get(getattr(row, "container_instance_arn", ""))
+        return inv.availability_zone_of(ci) if ci is not None else None
+
+    def can_take(row: SlotRow) -> bool:
+        ci = instances.get(getattr(row, "container_instance_arn", ""))
+        return ci is not None and can_take_tasks(ci)
+
+    return zone_capacity(rows, zone_of, can_take)

@@ -78,7 +78,8 @@ def run(ctx: AnalysisContext) -> Iterator[Finding]:
     pressure = {}
     for row in ctx.subnets:
         share = row.available / row.usable if row.usable else 1.0
-        pressure[row.subnet_id] = row.projected_free < 0 or share < ctx.config.thresholds.subnet_free_medium
+        short = row.projected_free is not None and row.projected_free < 0
+        pressure[row.subnet_id] = short or share < ctx.config.thresholds.subnet_free_medium
     for eni in ctx.snapshot.network_interfaces:
         if eni.status != "available" or eni.subnet_id not in used or is_aws_managed(eni):
             continue

@@ -42,7 +42,7 @@ def _severity(row: SubnetCapacity, config: Config) -> tuple[str, str] | None:
     free_share = row.available / usable if usable else 0.0
     if row.available <= 0:
         return "critical", f"{row.subnet_id} has no free IP address left"
-    if row.projected_free < 0:
+    if row.projected_free is not None and row.projected_free < 0:
         return "high", (
             f"{row.subnet_id} will run out of IPs at peak: {row.projected_demand} more needed, "
             f"{row.available} free"

@@ -9,6 +9,7 @@ import json
 
 from auditor.account_status import AccountRow, account_rows, many_accounts
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
+from auditor.analysis.zones import ZoneCapacity
 from auditor.result import AuditResult
 
 FINDING_COLUMNS = [
@@ -68,6 +69,9 @@ def render(result: AuditResult) -> dict[str, str]:
         ),
         "capacity_subnets.csv": _frame(
             [r.to_dict() for r in result.subnets], list(SubnetCapacity.__dataclass_fields__)
+        ),
+        "capacity_zones.csv": _frame(
+            [r.to_dict() for r in result.zones], list(ZoneCapacity.__dataclass_fields__)
         ),
     }
     if many_accounts(result.snapshot):

@@ -75,6 +75,30 @@ def _slot_charts(result: AuditResult) -> list[dict[str, Any]]:
     return charts
 
 
+def _zone_charts(result: AuditResult) -> list[dict[str, Any]]:
+    """Per cluster: each Availability Zone's awsvpc slots (instances that can take a task), so a
+    full zone shows even when the cluster as a whole has room."""
+    by_cluster: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in result.zones:
+        by_cluster[(row.region, row.cluster)].append(row)
+    charts = []
+    for (region, cluster), rows in sorted(by_cluster.items()):
+        bars = [
+            {
+                "label": r.availability_zone,
+                "instances": r.instances,
+                "used": r.awsvpc_tasks,
+                "capacity": r.eni_task_capacity,
+                "free": r.free_slots,
+                "full": r.free_slots == 0,
+            }
+            for r in rows
+        ]
+        scale = max([b["capacity"] or 0 for b in bars] + [b["used"] or 0 for b in bars] + [1])
+        charts.append({"region": region, "cluster": cluster, "bars": bars, "scale": scale})
+    return charts
+
+
 def _subnet_bars(result: AuditResult) -> list[dict[str, Any]]:
     """Per subnet: addresses used now, at the projected peak, and usable (as shares of usable)."""
     bars = []
@@ -135,6 +159,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         ][:100],
         "slot_charts": _slot_charts(result),
         "subnet_bars": _subnet_bars(result),
+        "zone_charts": _zone_charts(result),
         "subnet_medium": 1 - thresholds.subnet_free_medium,
         "subnet_high": 1 - thresholds.subnet_free_high,
         "mode_counts": _mode_counts(result),

@@ -44,6 +44,7 @@ def findings_document(result: AuditResult) -> dict[str, Any]:
         "capacity": {
             "container_instances": [r.to_dict() for r in result.instances],
             "subnets": [r.to_dict() for r in result.subnets],
+            "zones": [r.to_dict() for r in result.zones],
             "regions": region_rows(result),  # an extension: ENIs against the quota, for trends
         },
         **baseline_section(result),

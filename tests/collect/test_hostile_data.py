@@ -85,7 +85,7 @@ def test_odd_accounts_collect_analyse_and_render(clients, populated):
     html = files["report.html"]
     assert "<img src=x" not in html
     json.loads(files["findings.json"])
-    for name in ("findings.csv", "capacity_instances.csv", "capacity_subnets.csv"):
+    for name in ("findings.csv", "capacity_instances.csv", "capacity_subnets.csv", "capacity_zones.csv"):
         list(csv.DictReader(io.StringIO(files[name])))
     if populated:
         kinds = {f.detail.get("source_kind") for f in result.findings if f.check == "wide-port-range"}

@@ -27,6 +27,7 @@ def test_scan_writes_every_file_and_exits_by_fail_on(server, tmp_path):
         "findings.csv",
         "capacity_instances.csv",
         "capacity_subnets.csv",
+        "capacity_zones.csv",
     }
     doc = json.loads((out / "findings.json").read_text())
     assert doc["schema"] == "ecs-net-audit/findings/v1"

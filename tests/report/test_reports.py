@@ -106,18 +106,28 @@ def test_csv_tables_have_contract_columns_and_unknowns_empty():
         "awsvpc_tasks",
         "extra_enis",
         "headroom",
+        "capacity_provider",  # an extension: after the contract's columns
     ]
     assert rows[0]["eni_task_capacity"] == "2"  # integers stay integers
     header = files["capacity_subnets.csv"].splitlines()[0]
     assert header == (
         "account,region,subnet_id,vpc_id,availability_zone,cidr,usable,available,ecs_ips,"
-        "projected_demand,projected_free"
+        "projected_demand,projected_free,scale_out_demand"
+    )
+    zones = files["capacity_zones.csv"].splitlines()[0]
+    assert zones == (
+        "account,region,cluster,availability_zone,instances,eni_task_capacity,awsvpc_tasks,headroom,free_slots"
     )
 
 
 def test_formats_select_files(tmp_path):
     paths = write_reports(hostile_result(), tmp_path / "o", ("csv",))
-    assert sorted(p.name for p in paths) == ["capacity_instances.csv", "capacity_subnets.csv", "findings.csv"]
+    assert sorted(p.name for p in paths) == [
+        "capacity_instances.csv",
+        "capacity_subnets.csv",
+        "capacity_zones.csv",
+        "findings.csv",
+    ]
 
 
 def test_a_failed_render_writes_nothing(tmp_path, monkeypatch):

@@ -32,6 +32,8 @@ def resources_of(result, resource_type):
         "security-group": lambda: [g.group_id for g in snapshot.security_groups],
         "task-definition": lambda: [td.arn for td in snapshot.task_definitions],
         "network-interface": lambda: [e.eni_id for e in snapshot.network_interfaces],
+        "vpc": lambda: [v.vpc_id for v in snapshot.vpcs],
+        "capacity-provider": lambda: [p.arn for p in snapshot.capacity_providers],
         "region": lambda: list(snapshot.regions),
     }[resource_type]()
 

@@ -26,6 +26,7 @@ from auditor.analysis.context import AnalysisContext
 from auditor.analysis.inventory import Inventory
 from auditor.analysis.placement import can_take_tasks
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 from auditor.model import Service, Task
 
@@ -121,5 +122,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html",
-    needs=(*ECS_INVENTORY, "ec2:DescribeSubnets"),
+    needs=needs(*ECS_INVENTORY, "subnets"),
 )

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding
 from auditor.model import Service, TaskDefinition
 
@@ -92,5 +93,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts-deploy.html",
-    needs=ECS_INVENTORY,
+    needs=needs(*ECS_INVENTORY),
 )

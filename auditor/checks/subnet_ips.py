@@ -8,7 +8,10 @@ once, and during scale-out to the auto-scaling maximum. Then tasks fail to start
 
 What: per subnet that ECS uses, `usable` (CIDR size − 5), `available` (EC2's count),
 `ecs_ips` (held by task ENIs), `projected_demand` (extra addresses when every awsvpc service
-using the subnet runs at its peak, spread evenly over its subnets), `projected_free`. Severity:
+using the subnet runs at its peak, spread evenly over its subnets, plus the addresses new
+container instances take there: `scale_out_demand`, from the Auto Scaling groups' room to grow and
+ECS Managed Instances' launches), `projected_free`. IPv6-only subnets have no IPv4 to exhaust and
+are not judged. Severity:
 no address free → critical; projected free below 0 → high; free below
 `thresholds.subnet_free_high` of usable → high; below `thresholds.subnet_free_medium` → medium.
 
@@ -34,6 +37,8 @@ DEMAND_APIS = (
     "ecs:ListTasks",
     "ecs:DescribeTasks",
     "application-autoscaling:DescribeScalableTargets",
+    "ecs:DescribeCapacityProviders",  # scale-out: Managed Instances launches, the groups behind providers
+    "autoscaling:DescribeAutoScalingGroups",  # scale-out: how many instances the groups can add
 )
 
 
@@ -99,5 +104,12 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html",
-    needs=needs(*ECS_INVENTORY, "ec2_instances", "subnets", "network_interfaces", "scalable_targets"),
+    needs=needs(
+        *ECS_INVENTORY,
+        "ec2_instances",
+        "subnets",
+        "network_interfaces",
+        "scalable_targets",
+        "auto_scaling_groups",
+    ),
 )

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.routes import default_route, route_kind
 from auditor.checks.base import ECS_INVENTORY, Check
+from auditor.collect.specs import needs
 from auditor.findings import Finding, Location
 from auditor.model import Vpc
 
@@ -132,5 +133,5 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html",
-    needs=(*ECS_INVENTORY, "ec2:DescribeVpcs", "ec2:DescribeVpcEndpoints", "ec2:DescribeSubnets", API),
+    needs=needs(*ECS_INVENTORY, "vpcs", "vpc_endpoints", "subnets", "route_tables", "vpc_dns_attributes"),
 )

@@ -59,16 +59,26 @@ def recorded_operation(entry: dict) -> str:
     if entry.get("body_encoded"):
         body = base64.b64decode(body).decode("utf-8")
     params = parse_qs(body) or parse_qs(urlparse(entry["url"]).query)
-    if "Action" not in params and (service, urlparse(entry["url"]).path) in REST_OPERATIONS:
-        return f"{service}:{REST_OPERATIONS[(service, urlparse(entry['url']).path)]}"
+    if "Action" not in params and service != "unsigned":  # a REST API (VPC Lattice): method and path
+        return f"{service}:{rest_operation(service, entry['method'], urlparse(entry['url']).path)}"
     return f"{service}:{params.get('Action', ['?'])[0]}"
 
 
-# REST-JSON APIs name the operation by path, not by an Action parameter or a target header.
-REST_OPERATIONS = {
-    ("securityhub", "/findings/import"): "BatchImportFindings",
-    ("securityhub", "/findings"): "GetFindings",
-}
+def rest_operation(signing_name: str, method: str, path: str) -> str:
+    """The operation of a REST request, matched against the service model's request URIs."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    for name in session.get_available_services():
+        model = session.get_service_model(name)
+        if model.signing_name != signing_name:
+            continue
+        for op_name in model.operation_names:
+            http = model.operation_model(op_name).http
+            pattern = re.sub(r"\{[^}]+\}", ".+", http["requestUri"].split("?")[0])  # a label may be an ARN
+            if http["method"] == method and re.fullmatch(pattern, path):
+                return op_name
+    raise AssertionError(f"no {signing_name} operation for {method} {path}")
 
 
 @dataclass

@@ -33,7 +33,7 @@ def test_scan_writes_every_file_and_exits_by_fail_on(server, tmp_path):
     assert doc["schema"] == "ecs-net-audit/findings/v1"
     assert doc["scope"]["regions"] == ["us-east-1", "eu-west-1"]
     assert doc["scope"]["accounts"] == ["123456789012"]
-    assert doc["scope"]["clusters"] == ["batch", "eu-app", "prod-web", "win-apps"]
+    assert doc["scope"]["clusters"] == ["batch", "eu-app", "prod-web", "shop", "win-apps"]
     assert all(c["status"] == "ok" for c in doc["coverage"])
     assert sum(doc["summary"].values()) == len(doc["findings"])
     checks = {f["check"] for f in doc["findings"]}

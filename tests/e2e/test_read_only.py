@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from auditor.cli import policy_document
+from tests.e2e.conftest import rest_operation
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_VALUES = ("demo-env-secret-value", ":secret:demo", "DB_PASSWORD", "API_TOKEN")
@@ -32,23 +33,6 @@ def operation(entry: dict) -> str:
     if "Action" not in params:  # a REST API (VPC Lattice): the operation is its method and path
         return f"{service}:{rest_operation(service, entry['method'], urlparse(entry['url']).path)}"
     return f"{service}:{params['Action'][0]}"
-
-
-def rest_operation(signing_name: str, method: str, path: str) -> str:
-    """The operation of a REST request, matched against the service model's request URIs."""
-    import botocore.session
-
-    session = botocore.session.get_session()
-    for name in session.get_available_services():
-        model = session.get_service_model(name)
-        if model.signing_name != signing_name:
-            continue
-        for op_name in model.operation_names:
-            http = model.operation_model(op_name).http
-            pattern = re.sub(r"\{[^}]+\}", ".+", http["requestUri"].split("?")[0])  # a label may be an ARN
-            if http["method"] == method and re.fullmatch(pattern, path):
-                return op_name
-    raise AssertionError(f"no {signing_name} operation for {method} {path}")
 
 
 @pytest.fixture
@@ -113,7 +97,7 @@ def test_no_secret_value_reaches_any_output(server, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     files = sorted(out.iterdir())
-    assert len(files) == 6
+    assert len(files) == 7  # html, json ×2, csv ×4
     for path in files:
         text = path.read_text()
         for secret in SECRET_VALUES:

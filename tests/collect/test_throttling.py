@@ -38,7 +38,13 @@ THROTTLE_BODIES = {
 }
 
 
-PROTOCOLS = {"ec2": "ec2", "sts": "query", "iam": "query", "elastic-load-balancing-v2": "query"}
+PROTOCOLS = {
+    "ec2": "ec2",
+    "sts": "query",
+    "iam": "query",
+    "elastic-load-balancing-v2": "query",
+    "auto-scaling": "query",
+}
 
 
 class _Raw:
@@ -114,4 +120,4 @@ def test_adaptive_mode_retries_too(world, monkeypatch):  # noqa: F811
     for region in REGIONS:
         assert rows[(region, "ecs:ListClusters")].retries == 1
         assert rows[(region, "ecs:ListClusters")].status == "ok"
-    assert {c.name for c in snapshot.clusters} == {"prod-web", "batch", "eu-app", "win-apps"}
+    assert {c.name for c in snapshot.clusters} == {"prod-web", "batch", "eu-app", "win-apps", "shop"}

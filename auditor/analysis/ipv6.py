@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor.analysis.routes import is_ipv6_only
 from auditor.model import Route, RouteTable, Subnet
+
+__all__ = ["NAT64_PREFIX", "Ipv6Egress", "ipv6_internet_routed", "ipv6_only_egress", "is_ipv6_only"]
 
 NAT64_PREFIX = "64:ff9b::/96"
 IPV6_EGRESS_TARGETS = {"transit-gateway", "network-interface", "instance", "core-network", "local-gateway"}
@@ -44,10 +47,6 @@ def has_nat64(table: RouteTable) -> bool:
         and r.target_type in ("nat-gateway", "transit-gateway")
         for r in table.routes
     )
-
-
-def is_ipv6_only(subnet: Subnet) -> bool:
-    return subnet.ipv6_native or (subnet.cidr is None and bool(subnet.ipv6_cidrs))
 
 
 @dataclass(frozen=True)

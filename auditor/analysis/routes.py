@@ -31,7 +31,8 @@ class Routes:
 
 
 def is_ipv6_only(subnet: Subnet) -> bool:
-    return subnet.cidr is None and bool(subnet.ipv6_cidrs)
+    """An IPv6-only subnet (EC2's `Ipv6Native`, or no IPv4 CIDR beside an IPv6 one)."""
+    return subnet.ipv6_native or (subnet.cidr is None and bool(subnet.ipv6_cidrs))
 
 
 def default_route(table: RouteTable, ipv6_only: bool = False) -> Route | None:

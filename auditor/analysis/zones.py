@@ -19,6 +19,7 @@ from auditor.analysis.placement import can_take_tasks
 if TYPE_CHECKING:
     from auditor.analysis.capacity import InstanceCapacity
     from auditor.analysis.inventory import Inventory
+    from auditor.model import Task
 
 
 class SlotRow(Protocol):
@@ -144,3 +145,15 @@ def zone_rows(inv: Inventory, rows: Iterable[InstanceCapacity]) -> list[ZoneCapa
         return ci is not None and can_take_tasks(ci)
 
     return zone_capacity(rows, zone_of, can_take)
+
+
+def task_zone(inv: Inventory, task: Task) -> str | None:
+    """A task's zone: its own field, its ENI's subnet, or its container instance's."""
+    if task.availability_zone:
+        return task.availability_zone
+    for subnet_id in task.subnet_ids:
+        subnet = inv.subnets.get(subnet_id)
+        if subnet is not None:
+            return subnet.availability_zone
+    ci = inv.container_instances.get(task.container_instance_arn or "")
+    return inv.availability_zone_of(ci) if ci is not None else None

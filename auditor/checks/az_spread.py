@@ -25,24 +25,13 @@ from collections.abc import Iterator
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.inventory import Inventory
 from auditor.analysis.placement import can_take_tasks
+from auditor.analysis.zones import task_zone
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
-from auditor.model import Service, Task
+from auditor.model import Service
 
 ID = "az-spread"
-
-
-def task_zone(inv: Inventory, task: Task) -> str | None:
-    """The task's zone: its own field, its ENI's subnet, or its container instance's."""
-    if task.availability_zone:
-        return task.availability_zone
-    for subnet_id in task.subnet_ids:
-        subnet = inv.subnets.get(subnet_id)
-        if subnet is not None:
-            return subnet.availability_zone
-    ci = inv.container_instances.get(task.container_instance_arn or "")
-    return inv.availability_zone_of(ci) if ci is not None else None
 
 
 def judge(subnet_zones: set[str], task_zones: set[str], running_tasks: int) -> bool:

@@ -22,8 +22,10 @@ whose security groups do not admit tcp 443 from the path's groups (by group, CID
 list, taken as admitting), counts as missing. Images outside the account's private ECR need the
 internet whatever endpoints exist. Routes to a NAT gateway, transit gateway, instance, network
 interface, virtual private gateway, or a Gateway Load Balancer / Network Firewall endpoint
-(`vpce-…`) are routes out; so is `::/0` to an internet or egress-only gateway for an IPv6-only
-subnet.
+(`vpce-…`) are routes out. An IPv6-only subnet leaves over IPv6 only: it needs a `::/0` route (to
+an internet or egress-only internet gateway) and, for endpoints with only IPv4 names (ECR's default
+ones among them), DNS64 on the subnet and a `64:ff9b::/96` route to a NAT gateway (NAT64); without
+them → high, unless VPC endpoints serve every need.
 
 Fix: route `0.0.0.0/0` to a NAT gateway for the path's subnets, or create the missing interface
 endpoints (`aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --service-name
@@ -38,6 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from auditor.analysis.context import AnalysisContext
+from auditor.analysis.ipv6 import NAT64_PREFIX, ipv6_only_egress
 from auditor.analysis.placement import can_take_tasks, in_zones, runs_here
 from auditor.analysis.routes import (
     default_route,
@@ -49,7 +52,7 @@ from auditor.analysis.routes import (
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
-from auditor.model import Service, Subnet, TaskDefinition
+from auditor.model import RouteTable, Service, Subnet, TaskDefinition
 
 ID = "egress-path"
 PRIVATE_ECR = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
@@ -126,6 +129,45 @@ def _task_paths(ctx: AnalysisContext, service: Service) -> Iterator[Path | Findi
         yield Path("task", subnet, service.security_groups, service.assign_public_ip == "ENABLED")
 
 
+def _judge_ipv6_only(ctx: AnalysisContext, service: Service, path: Path, table: RouteTable) -> Finding | None:
+    """An IPv6-only subnet leaves over `::/0` only; IPv4-only endpoints (ECR's default names among
+    them) need DNS64 on the subnet and a NAT64 route — unless VPC endpoints serve every need."""
+    subnet = path.subnet
+    egress = ipv6_only_egress(subnet, table)
+    if not egress.missing:
+        return None
+    td = ctx.inventory.task_definition_of(service)
+    ec2_launch = path.kind == "instance"
+    endpoints = missing_endpoints(ctx.inventory, path.groups, subnet, table, needed_endpoints(td, ec2_launch))
+    if not endpoints and not _foreign_images(td):
+        return None
+    route = default_route(table, ipv6_only=True)
+    return CHECK.finding(
+        ctx.at_service(service, path.sub_key),
+        "high",
+        f"{service.name} in IPv6-only {subnet.subnet_id} cannot reach IPv4-only endpoints such as ECR's "
+        f"(missing: {', '.join(egress.missing)})",
+        {
+            "subnet_id": subnet.subnet_id,
+            "path": path.kind,
+            "route": route.target_id if route else "none",
+            "route_table_id": table.route_table_id,
+            "route_kind": egress.route_kind,
+            "assign_public_ip": service.assign_public_ip or "DISABLED",
+            "missing_endpoints": [*egress.missing, *(f"VPC endpoint {e}" for e in endpoints)],
+            "launch_type": "EC2" if ec2_launch else "FARGATE",
+            "ipv6_only": True,
+            "dns64": egress.dns64,
+            "nat64": egress.nat64,
+        },
+        f"Turn on DNS64 (aws ec2 modify-subnet-attribute --subnet-id {subnet.subnet_id} --enable-dns64) "
+        f"and route {NAT64_PREFIX} of {table.route_table_id} to a NAT gateway (aws ec2 create-route "
+        f"--route-table-id {table.route_table_id} --destination-ipv6-cidr-block {NAT64_PREFIX} "
+        "--nat-gateway-id nat-…), with ::/0 to an egress-only internet gateway; or create the VPC "
+        "endpoints the tasks need.",
+    )
+
+
 def _judge(ctx: AnalysisContext, service: Service, path: Path) -> Finding | None:
     inv = ctx.inventory
     subnet = path.subnet
@@ -137,6 +179,8 @@ def _judge(ctx: AnalysisContext, service: Service, path: Path) -> Finding | None
         return CHECK.unknown(where, unknown_title, missing or ["the subnet's route table"])
     ec2_launch = path.kind == "instance"
     ipv6_only = is_ipv6_only(subnet)
+    if ipv6_only:
+        return _judge_ipv6_only(ctx, service, path, table)
     route = default_route(table, ipv6_only)
     kind = route_kind(route, ipv6_only)
     if kind == "egress" or (kind == "internet-gateway" and path.public):

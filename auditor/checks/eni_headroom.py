@@ -24,11 +24,13 @@ provider managed scaling counts ENIs), or move the service to Fargate.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from auditor.analysis.capacity import InstanceCapacity
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.instance_facts import effective_setting, trunking_applies
+from auditor.analysis.zones import task_zone, zone_shortfalls
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
@@ -156,6 +158,12 @@ def _service_findings(ctx: AnalysisContext) -> Iterator[Finding]:
         by_zone = ctx.pool.zone_free(service.cluster_arn)
         free_by_zone = {z: by_zone.get(z, 0) for z in sorted(zones)}
         elsewhere = ctx.pool.cluster_free(service.cluster_arn) - headroom
+        zone_short = zone_shortfalls(
+            peak.tasks,
+            [inv.subnets[s].availability_zone for s in service.subnets if s in inv.subnets],
+            Counter(z for t in inv.service_tasks(service) if (z := task_zone(inv, t))),
+            by_zone,
+        )
         detail = {
             "peak_tasks": peak.tasks,
             "running_tasks": running,
@@ -168,8 +176,13 @@ def _service_findings(ctx: AnalysisContext) -> Iterator[Finding]:
             "autoscaling_known": peak.autoscaling_known,
             "zones": free_by_zone,
             "free_in_other_zones": elsewhere,
+            "short_zones": [z.to_dict() for z in zone_short],
         }
-        short_zones = ", ".join(z for z, free in free_by_zone.items() if free == 0) or "its zones"
+        short_zones = (
+            ", ".join(z.availability_zone for z in zone_short)
+            or ", ".join(z for z, free in free_by_zone.items() if free == 0)
+            or "its zones"
+        )
         helps = any(
             trunk_would_help(ctx, row)
             for row in ctx.instances
@@ -181,7 +194,8 @@ def _service_findings(ctx: AnalysisContext) -> Iterator[Finding]:
             f"service {service.name} needs {peak.tasks - running} more awsvpc ENI slots at its peak"
             + (" (two full revisions while it deploys)" if peak.two_revisions else "")
             + f"; instances that can take it have {headroom} free ({shortfall} short)"
-            + (f"; {elsewhere} free in other zones do not count" if elsewhere else ""),
+            + (f"; {elsewhere} free in other zones do not count" if elsewhere else "")
+            + (f"; short in {', '.join(z.availability_zone for z in zone_short)}" if zone_short else ""),
             detail,
             f"Add container instances in {short_zones} or ENI capacity before the next deployment or "
             "scale-out" + (": " + TRUNK_ADVICE if helps else ". " + MORE_CAPACITY),

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from auditor.analysis.ipv6 import ipv6_internet_routed, ipv6_only_egress, ipv6_route_kind
-from auditor.checks import public_ip, subnet_ips
+from auditor.checks import egress_path, public_ip, subnet_ips
 from auditor.config import Config
 from auditor.model import Route, RouteTable, Subnet
 from tests.factories import ACCOUNT, REGION, SnapshotBuilder, run_check
@@ -109,3 +109,43 @@ def test_public_ip_counts_ipv6(route, task_ipv6, native, fires):
 def test_public_ipv4_finding_also_names_ipv6_subnets():
     (finding,) = run_check(public_ip, public_world(IGW, task_ipv6=1, assign=True).build(), Config())
     assert "public IP addresses" in finding.title and finding.detail["ipv6_internet_subnets"] == ["subnet-6"]
+
+
+def egress_world(routes, *, dns64: bool, endpoints: tuple[str, ...] = ()):
+    b = SnapshotBuilder()
+    cluster = b.cluster()
+    b.records["subnets"] = [subnet(dns64=dns64)]
+    b.route_table("rtb-6", list(routes), subnets=("subnet-6",))
+    for name in endpoints:
+        b.endpoint(name, kind="Gateway" if name == "s3" else "Interface", route_tables=("rtb-6",))
+    td = b.task_definition()
+    b.service(cluster, "edge", td, subnets=("subnet-6",), launch_type="FARGATE")
+    return b
+
+
+@pytest.mark.parametrize(
+    ("routes", "dns64", "endpoints", "expected"),
+    [
+        ((EIGW,), False, (), "high"),  # no DNS64, no NAT64: ECR's IPv4 names unreachable
+        ((EIGW, NAT64), True, (), None),  # negative: the full IPv6 path
+        ((IGW, NAT64), False, (), "high"),  # NAT64 without DNS64 is never used
+        ((), False, ("ecr.api", "ecr.dkr", "s3"), None),  # edge: every endpoint it needs, no route
+    ],
+)
+def test_egress_path_judges_ipv6_only_subnets(routes, dns64, endpoints, expected):
+    findings = run_check(
+        egress_path, egress_world(routes, dns64=dns64, endpoints=endpoints).build(), Config()
+    )
+    assert [f.severity for f in findings] == ([expected] if expected else [])
+    if expected:
+        (finding,) = findings
+        assert finding.detail["ipv6_only"] is True and finding.detail["dns64"] is dns64
+        assert "IPv4-only endpoints" in finding.title
+
+
+def test_egress_path_ipv6_only_without_route_table_is_unknown():
+    b = egress_world((EIGW,), dns64=True)
+    b.records["route_tables"] = []
+    b.coverage("ec2:DescribeRouteTables", "denied")
+    (finding,) = run_check(egress_path, b.build(), Config())
+    assert finding.detail["unknown"] is True

@@ -11,9 +11,12 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from auditor.analysis.inventory import Inventory
 from auditor.model import ContainerInstance
+
+if TYPE_CHECKING:
+    from auditor.analysis.inventory import Inventory
 
 SETTINGS_API = "ecs:ListAccountSettings"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cached_property
 
+from auditor.analysis.instance_facts import trunking_facts
 from auditor.model import (
     AutoScalingGroup,
     CapacityProvider,
@@ -201,8 +202,6 @@ class Inventory:
         if ci.attribute("ecs.awsvpc-trunk-id"):
             return True
         if self.managed_instances_provider(ci) is not None:
-            from auditor.analysis.instance_facts import trunking_facts  # it imports this module
-
             facts = trunking_facts(self.instance_type_of(ci) or "")
             return bool(facts and facts.trunking_supported)
         return any(

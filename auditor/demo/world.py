@@ -47,6 +47,7 @@ from typing import Any
 
 from auditor.demo import realism
 from auditor.demo.realism import TaskPlan
+from auditor.demo.world_2025 import build_2025
 
 ClientFactory = Callable[[str, str], Any]
 
@@ -677,13 +678,11 @@ def _build_secondary(client: ClientFactory, world: World) -> None:
 def build_demo_world(client: ClientFactory, account: str) -> World:
     """Build the sample account through `client(service, region)` and make it realistic. Call it
     inside `realism.moto_like_aws()`, and collect inside it too (tasks stay RUNNING, pages as AWS's)."""
-    from auditor.demo.world_2025 import build_2025  # it builds on this module's builder
-
     with realism.moto_like_aws():
         world = World(account=account, regions=(PRIMARY, SECONDARY))
         _build_primary(client, world)
         _build_secondary(client, world)
-        build_2025(client, world)
+        build_2025(_Builder(client, PRIMARY, world), _Builder(client, SECONDARY, world), client, world, AMI)
         for plan in world.plans:
             realism.place_task(account, plan)
     return world

@@ -28,10 +28,21 @@ eu-west-1: interface endpoint `logs` with private DNS while `enableDnsHostnames`
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.demo import realism
-from auditor.demo.world import AMI, PRIMARY, SECONDARY, ClientFactory, World, _Builder, _tcp
+
+if TYPE_CHECKING:  # world.py calls this module with its builders
+    from auditor.demo.world import ClientFactory, World, _Builder
+
+
+def _tcp_from(port: int, *, cidr: str | None = None, group: str | None = None) -> dict[str, Any]:
+    rule: dict[str, Any] = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
+    if cidr:
+        rule["IpRanges"] = [{"CidrIp": cidr}]
+    if group:
+        rule["UserIdGroupPairs"] = [{"GroupId": group}]
+    return rule
 
 
 def _role(b: _Builder, name: str, service: str) -> str:
@@ -70,24 +81,22 @@ def _target_group(b: _Builder, name: str, vpc_id: str, target_type: str) -> str:
     )
 
 
-def _managed_instances(
-    b: _Builder, client: ClientFactory, world: World, sub_a: str, sub_b: str, sg: str
-) -> None:
+def _managed_instances(b: _Builder, world: World, ami: str, sub_a: str, sub_b: str, sg: str) -> None:
     account = world.account
     infra = _role(b, "ecsInfrastructureRole", "ecs.amazonaws.com")
     profile = b.instance_profile("ecsManagedInstanceRole")
     profile_arn = f"arn:aws:iam::{account}:instance-profile/{profile}"
-    placeholder = f"arn:aws:autoscaling:{PRIMARY}:{account}:autoScalingGroup:0:autoScalingGroupName/none"
+    placeholder = f"arn:aws:autoscaling:{b.region}:{account}:autoScalingGroup:0:autoScalingGroupName/none"
     b.ecs.create_capacity_provider(
         name="shop-mi", autoScalingGroupProvider={"autoScalingGroupArn": placeholder}
     )
     realism.make_managed_instances_provider(
-        account, PRIMARY, "shop-mi", "shop", [sub_a, sub_b], [sg], infra, profile_arn, ["c6i.large"]
+        account, b.region, "shop-mi", "shop", [sub_a, sub_b], [sg], infra, profile_arn, ["c6i.large"]
     )
     hosts = []
     for _ in range(2):
         instance_id = b.ec2.run_instances(
-            ImageId=AMI,
+            ImageId=ami,
             MinCount=1,
             MaxCount=1,
             InstanceType="c6i.large",
@@ -96,7 +105,7 @@ def _managed_instances(
             IamInstanceProfile={"Name": profile},
         )["Instances"][0]["InstanceId"]
         ci_arn = _register(b, "shop", instance_id)
-        realism.set_instance_capacity_provider(account, PRIMARY, "shop", ci_arn, "shop-mi")
+        realism.set_instance_capacity_provider(account, b.region, "shop", ci_arn, "shop-mi")
         hosts.append((instance_id, ci_arn))
     world.ids.update(i_mi_a=hosts[0][0], i_mi_b=hosts[1][0])
 
@@ -124,11 +133,11 @@ def _managed_instances(
         },
         loadBalancers=[{"targetGroupArn": blue, "containerName": "checkout", "containerPort": 8080}],
     )
-    realism.set_deployment_configuration(account, PRIMARY, "shop", "checkout", 200, 100)
-    realism.set_service_counts(account, PRIMARY, "shop", "checkout", 4)
+    realism.set_deployment_configuration(account, b.region, "shop", "checkout", 200, 100)
+    realism.set_service_counts(account, b.region, "shop", "checkout", 4)
     realism.set_service_networking(
         account,
-        PRIMARY,
+        b.region,
         "shop",
         "checkout",
         strategy="BLUE_GREEN",
@@ -154,16 +163,16 @@ def _latest(b: _Builder, family: str) -> str:
 
 
 def _auto_scaling_group(
-    b: _Builder, client: ClientFactory, world: World, vpc: str, sub_a: str, sg: str
+    b: _Builder, client: ClientFactory, world: World, ami: str, vpc: str, sub_a: str, sg: str
 ) -> None:
     account = world.account
     hosts_c = b.subnet(vpc, "10.0.10.0/27", "us-east-1c", "shop-hosts-c")
     b.ec2.associate_route_table(RouteTableId=_private_route_table(b, sub_a), SubnetId=hosts_c)
     b.ec2.create_launch_template(
         LaunchTemplateName="shop-hosts",
-        LaunchTemplateData={"ImageId": AMI, "InstanceType": "c5.large", "SecurityGroupIds": [sg]},
+        LaunchTemplateData={"ImageId": ami, "InstanceType": "c5.large", "SecurityGroupIds": [sg]},
     )
-    autoscaling = client("autoscaling", PRIMARY)
+    autoscaling = client("autoscaling", b.region)
     autoscaling.create_auto_scaling_group(
         AutoScalingGroupName="shop-hosts",
         LaunchTemplate={"LaunchTemplateName": "shop-hosts", "Version": "$Latest"},
@@ -182,17 +191,17 @@ def _auto_scaling_group(
             "managedScaling": {"status": "ENABLED", "targetCapacity": 100},
         },
     )
-    realism.set_capacity_provider_type(account, PRIMARY, "shop-asg", "EC2_AUTOSCALING")
+    realism.set_capacity_provider_type(account, b.region, "shop-asg", "EC2_AUTOSCALING")
     for instance in group["Instances"]:
         ci_arn = _register(b, "shop", instance["InstanceId"])
-        realism.set_instance_capacity_provider(account, PRIMARY, "shop", ci_arn, "shop-asg")
+        realism.set_instance_capacity_provider(account, b.region, "shop", ci_arn, "shop-asg")
         eni = b.ec2.create_network_interface(SubnetId=hosts_c, Groups=[sg], Description="trunk ENI for ECS")[
             "NetworkInterface"
         ]["NetworkInterfaceId"]
         b.ec2.attach_network_interface(
             NetworkInterfaceId=eni, InstanceId=instance["InstanceId"], DeviceIndex=1
         )
-        realism.make_trunk(account, PRIMARY, eni)
+        realism.make_trunk(account, b.region, eni)
         b.ecs.put_attributes(
             cluster="shop",
             attributes=[
@@ -210,7 +219,7 @@ def _auto_scaling_group(
 def _catalog(b: _Builder, client: ClientFactory, world: World, sub_a: str, sub_b: str, sg: str) -> None:
     """Fargate behind VPC Lattice with an INSTANCE target group and an unnamed Service Connect port."""
     account, vpc = world.account, world.ids["vpc_primary"]
-    lattice = client("vpc-lattice", PRIMARY)
+    lattice = client("vpc-lattice", b.region)
     group = lattice.create_target_group(
         name="catalog", type="INSTANCE", config={"port": 8080, "protocol": "HTTP", "vpcIdentifier": vpc}
     )["arn"]
@@ -220,7 +229,7 @@ def _catalog(b: _Builder, client: ClientFactory, world: World, sub_a: str, sub_b
     b.service("shop", "catalog", td, 2, launch="FARGATE", subnets=[sub_a, sub_b], groups=[sg], running=2)
     realism.set_service_networking(
         account,
-        PRIMARY,
+        b.region,
         "shop",
         "catalog",
         lattice_target_group=group,
@@ -240,8 +249,8 @@ def _ipv6_only(b: _Builder, world: World, vpc: str, sg: str) -> None:
         VpcId=vpc, Ipv6Native=True, Ipv6CidrBlock=f"{prefix}:d7ff::/64", AvailabilityZone="us-east-1b"
     )["Subnet"]["SubnetId"]
     b.ec2.create_tags(Resources=[v6], Tags=[{"Key": "Name", "Value": "v6-only"}])
-    realism.set_ipv6_only_available(account, PRIMARY, v6)
-    realism.set_subnet_dns64(account, PRIMARY, v6, False)
+    realism.set_ipv6_only_available(account, b.region, v6)
+    realism.set_subnet_dns64(account, b.region, v6, False)
     eigw = b.ec2.create_egress_only_internet_gateway(VpcId=vpc)["EgressOnlyInternetGateway"][
         "EgressOnlyInternetGatewayId"
     ]
@@ -253,15 +262,14 @@ def _ipv6_only(b: _Builder, world: World, vpc: str, sg: str) -> None:
     world.ids.update(subnet_v6_only=v6)
 
 
-def _vpc_dns(client: ClientFactory, world: World) -> None:
+def _vpc_dns(b: _Builder, world: World) -> None:
     """eu-west-1: an interface endpoint with private DNS while the VPC's DNS hostnames are off (turned
     off after the tasks ran: moto's RunTask needs them on)."""
-    b = _Builder(client, SECONDARY, world)
     vpc, subnet = world.ids["vpc_secondary"], world.ids["subnet_eu_a"]
-    group = b.group(vpc, "eu-endpoints", [_tcp(443, 443, cidr="10.1.0.0/16")])
+    group = b.group(vpc, "eu-endpoints", [_tcp_from(443, cidr="10.1.0.0/16")])
     b.ec2.create_vpc_endpoint(
         VpcId=vpc,
-        ServiceName=f"com.amazonaws.{SECONDARY}.logs",
+        ServiceName=f"com.amazonaws.{b.region}.logs",
         VpcEndpointType="Interface",
         SubnetIds=[subnet],
         SecurityGroupIds=[group],
@@ -270,19 +278,16 @@ def _vpc_dns(client: ClientFactory, world: World) -> None:
     b.ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": False})
 
 
-def build_2025(client: ClientFactory, world: World) -> None:
-    b = _Builder(client, PRIMARY, world)
+def build_2025(b: _Builder, eu: _Builder, client: ClientFactory, world: World, ami: str) -> None:
+    """Build the pieces above: `b` builds in the primary region, `eu` in the secondary one."""
     vpc, sub_a, sub_b = world.ids["vpc_primary"], world.ids["subnet_a"], world.ids["subnet_b"]
     b.ecs.create_cluster(clusterName="shop")
-    sg = b.group(vpc, "shop-tasks", [_tcp(8080, 8080, group=world.ids["sg_alb"])])
-    _managed_instances(b, client, world, sub_a, sub_b, sg)
-    _auto_scaling_group(b, client, world, vpc, sub_a, sg)
+    sg = b.group(vpc, "shop-tasks", [_tcp_from(8080, group=world.ids["sg_alb"])])
+    _managed_instances(b, world, ami, sub_a, sub_b, sg)
+    _auto_scaling_group(b, client, world, ami, vpc, sub_a, sg)
     b.ecs.put_cluster_capacity_providers(
         cluster="shop", capacityProviders=["shop-mi", "shop-asg"], defaultCapacityProviderStrategy=[]
     )
     _catalog(b, client, world, sub_a, sub_b, sg)
     _ipv6_only(b, world, vpc, sg)
-    _vpc_dns(client, world)
-
-
-__all__: list[Any] = ["build_2025"]
+    _vpc_dns(eu, world)

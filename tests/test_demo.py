@@ -137,5 +137,6 @@ def test_demo_2025_capacity(result):
     assert v6.projected_free is None and not any(f.resource_id == v6.subnet_id for f in result.findings)
     files = render_all(result, ("json", "html"))
     doc = json.loads(files["findings.json"])
-    assert {z["cluster"] for z in doc["capacity"]["zones"]} == {"prod-web", "shop", "eu-app"}
-    assert files["report.html"].count('data-chart="zones"') == 3
+    zone_clusters = {z["cluster"] for z in doc["capacity"]["zones"]}
+    assert {"prod-web", "shop", "eu-app"} <= zone_clusters
+    assert files["report.html"].count('data-chart="zones"') == len(zone_clusters)

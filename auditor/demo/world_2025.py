@@ -7,7 +7,7 @@ fields moto cannot produce come from `realism`. What each piece is there to show
 us-east-1, cluster `shop`:
   capacity provider `shop-mi` (ECS Managed Instances, subnets private-a and private-b): two
     c6i.large instances in private-a, run with trunking as ECS runs them (10 awsvpc tasks each)
-    → capacity rows with `capacity_provider`; service `checkout` (BLUE_GREEN, desired 4, on
+    → capacity rows with `capacity_provider`; service `storefront` (BLUE_GREEN, desired 4, on
     `shop-mi`) runs all 4 tasks in us-east-1a → az-spread; its alternate target group is of type
     `instance` → lb-target-type high; its Service Connect port name matches its task definition
     (service-connect quiet).
@@ -109,18 +109,18 @@ def _managed_instances(b: _Builder, world: World, ami: str, sub_a: str, sub_b: s
         hosts.append((instance_id, ci_arn))
     world.ids.update(i_mi_a=hosts[0][0], i_mi_b=hosts[1][0])
 
-    # checkout: native blue/green on the Managed Instances provider, every task in us-east-1a
-    td = b.task_definition("checkout", "awsvpc", port=8080)
-    _name_port(b, world, "checkout", "checkout-http")
-    td = _latest(b, "checkout")
+    # storefront: native blue/green on the Managed Instances provider, every task in us-east-1a
+    td = b.task_definition("storefront", "awsvpc", port=8080)
+    _name_port(b, world, "storefront", "storefront-http")
+    td = _latest(b, "storefront")
     vpc = world.ids["vpc_primary"]
-    blue = _target_group(b, "checkout-blue", vpc, "ip")
-    green = _target_group(b, "checkout-green", vpc, "instance")
+    blue = _target_group(b, "storefront-blue", vpc, "ip")
+    green = _target_group(b, "storefront-green", vpc, "instance")
     for n in range(4):
-        b.run_awsvpc("shop", td, "checkout", sub_a, [sg], hosts[n % 2], trunked=True)
+        b.run_awsvpc("shop", td, "storefront", sub_a, [sg], hosts[n % 2], trunked=True)
     b.ecs.create_service(
         cluster="shop",
-        serviceName="checkout",
+        serviceName="storefront",
         taskDefinition=td,
         desiredCount=4,
         capacityProviderStrategy=[{"capacityProvider": "shop-mi", "weight": 1}],
@@ -131,21 +131,21 @@ def _managed_instances(b: _Builder, world: World, ami: str, sub_a: str, sub_b: s
                 "assignPublicIp": "DISABLED",
             }
         },
-        loadBalancers=[{"targetGroupArn": blue, "containerName": "checkout", "containerPort": 8080}],
+        loadBalancers=[{"targetGroupArn": blue, "containerName": "storefront", "containerPort": 8080}],
     )
-    realism.set_deployment_configuration(account, b.region, "shop", "checkout", 200, 100)
-    realism.set_service_counts(account, b.region, "shop", "checkout", 4)
+    realism.set_deployment_configuration(account, b.region, "shop", "storefront", 200, 100)
+    realism.set_service_counts(account, b.region, "shop", "storefront", 4)
     realism.set_service_networking(
         account,
         b.region,
         "shop",
-        "checkout",
+        "storefront",
         strategy="BLUE_GREEN",
         alternate_target_group=green,
-        service_connect_port_names=("checkout-http",),
+        service_connect_port_names=("storefront-http",),
         availability_zone_rebalancing="DISABLED",
     )
-    world.ids.update(tg_checkout_green=green)
+    world.ids.update(tg_storefront_green=green)
 
 
 def _name_port(b: _Builder, world: World, family: str, port_name: str) -> None:

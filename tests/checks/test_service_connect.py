@@ -20,7 +20,7 @@ def world(mapping_name, *, enabled=True, sc_names=("web-http",), lattice_name=No
     (container,) = definition.containers
     b.records["task_definitions"][-1] = replace(
         definition,
-        containers=(replace(container, port_mappings=(PortMapping(8080, None, "tcp", mapping_name),)),),
+        containers=(replace(container, port_mappings=(PortMapping(8080, None, "tcp", name=mapping_name),)),),
     )
     if not td_known:
         b.records["task_definitions"] = []

@@ -115,6 +115,7 @@ def test_asff_resource_types_match_what_the_finding_is_about(demo):
         "cluster": "AwsEcsCluster",
         "region": "AwsAccount",
         "target-group": "Other",
+        "vpc": "AwsEc2Vpc",  # vpc-dns
     }
     by_id = {f["id"]: f for f in demo["findings"]}
     seen = set()

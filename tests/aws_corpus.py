@@ -169,6 +169,16 @@ class CorpusStubber(Stubber):
         chosen = [s for s in settings if s.get("principalArn") == principal] if principal else []
         return {"settings": chosen or [s for s in settings if s.get("principalArn", "").endswith(":root")]}
 
+    def _DescribeVpcAttribute(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A scenario's own answer when it has one; else on, as AWS requires of a VPC with
+        private-DNS interface endpoints (CreateVpcEndpoint refuses them otherwise)."""
+        attribute = params["Attribute"]
+        key = attribute[0].upper() + attribute[1:]
+        for doc in self.documents.get("DescribeVpcAttribute", []):
+            if doc["VpcId"] == params["VpcId"] and key in doc:
+                return doc
+        return {"VpcId": params["VpcId"], key: {"Value": True}}
+
     def _GetInstanceProfile(self, params: dict[str, Any]) -> Any:
         for doc in self.documents["GetInstanceProfile"]:
             if doc["InstanceProfile"]["InstanceProfileName"] == params["InstanceProfileName"]:

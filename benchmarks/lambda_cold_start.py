@@ -26,6 +26,9 @@ import sys, time
 t = time.perf_counter()
 {statement}
 print(round((time.perf_counter() - t) * 1000), int('pandas' in sys.modules))
+import auditor
+home = auditor.__path__[0]
+assert all(m.__file__.startswith(home) for n, m in sys.modules.items() if n.startswith('auditor.'))
 """
 
 
@@ -39,8 +42,10 @@ def once(repo: Path, statement: str) -> tuple[int, bool]:
         text=True,
     )
     if out.returncode != 0:
-        return -1, False  # the statement does not import there (an older checkout without the module)
-    ms, pandas = out.stdout.split()
+        # not there (an older checkout without the module; an editable install may even serve it
+        # from another checkout, which the probe refuses)
+        return -1, False
+    ms, pandas = out.stdout.split()[:2]
     return int(ms), pandas == "1"
 
 

@@ -141,7 +141,7 @@ def main() -> None:
             f"(--max-parallel {args.max_parallel})"
         )
         sys.stdout.flush()
-        for n in sorted({1, 5, 10, len(plans)}):
+        for n in sorted({5, 10, len(plans)}):
             if n > len(plans):
                 continue
             collection, analysis, findings = memory(plans[:n], replace(scan, max_parallel=args.max_parallel))

@@ -220,5 +220,12 @@ CHECK = Check(
     run=run,
     doc=__doc__ or "",
     docs="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html",
-    needs=needs(*ECS_INVENTORY, "ec2_instances", "instance_types", "network_interfaces", "scalable_targets"),
+    needs=needs(
+        *ECS_INVENTORY,
+        "ec2_instances",
+        "instance_types",
+        "network_interfaces",
+        "scalable_targets",
+        "capacity_providers",  # Managed Instances run with trunking whatever the setting
+    ),
 )

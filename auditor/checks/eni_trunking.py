@@ -153,5 +153,6 @@ CHECK = Check(
         "network_interfaces",
         "instance_profiles",
         "account_settings",
+        "capacity_providers",  # Managed Instances run with trunking whatever the setting
     ),
 )

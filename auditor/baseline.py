@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor import limits
 from auditor.errors import ConfigError
 from auditor.findings import Finding
 
@@ -27,10 +28,9 @@ class Baseline:
 
 def load_baseline(path: str | Path) -> dict[str, Any]:
     """A previous `findings.json`, checked enough to compare with; ConfigError (exit 2) if not."""
+    text = limits.read_bounded(path, limits.BASELINE_MAX_BYTES, ConfigError, "baseline")
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read baseline {path}: {exc}") from None
+        doc = limits.loads_json(text, ConfigError, f"baseline {path}")
     except json.JSONDecodeError as exc:
         raise ConfigError(f"baseline {path} is not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
@@ -40,6 +40,9 @@ def load_baseline(path: str | Path) -> dict[str, Any]:
         isinstance(f, dict) and isinstance(f.get("id"), str) for f in findings
     ):
         raise ConfigError(f"baseline {path}: 'findings' must be a list of findings with ids")
+    ids = [f["id"] for f in findings]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"baseline {path}: a finding id appears twice")
     return doc
 
 

@@ -1,8 +1,11 @@
 """The command line: the only place that prints for people and decides exit codes.
 
 Exit codes (CONTRACT.md): 0 completed, nothing at/above --fail-on; 1 completed with a finding
-at/above it; 2 bad usage, config or input file; 3 nothing could be collected; 5 (extension) the
-report was written but `--security-hub` could not import every finding.
+at/above it; 2 bad usage, config, input file or output location; 3 nothing could be collected;
+4 a failure the tool did not foresee (one line; the traceback with --debug); 5 (extension) the
+report was written but `--security-hub` could not import every finding; 130/143 stopped by
+SIGINT/SIGTERM. Every line printed passes `redact` (no credential) and `one_line` (no control
+character from AWS data); a closed stdout (`| head`) is not an error.
 """
 
 from __future__ import annotations
@@ -10,15 +13,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
-from auditor import __version__
+from auditor import __version__, interrupts
 from auditor.account_status import account_rows, many_accounts
-from auditor.config import Config, check_region, check_severity, load_config, parse_formats, with_overrides
+from auditor.config import (
+    Config,
+    check_endpoint_url,
+    check_region,
+    check_severity,
+    check_timeout,
+    load_config,
+    parse_formats,
+    with_overrides,
+)
 from auditor.errors import AuditorError, ConfigError
 from auditor.findings import SEVERITIES
 from auditor.pipeline import analyse, write_reports
@@ -27,6 +41,23 @@ from auditor.result import AuditResult
 
 PROG = "ecs-net-audit"
 EXIT_IMPORT_FAILED = 5  # the report is written; the Security Hub import failed (in part or whole)
+UNFORESEEN = 4
+
+
+def say(line: str, stream: TextIO | None = None) -> None:
+    """Print one line for a person: no credential, no control character; a closed pipe is fine."""
+    from auditor.redact import redact
+    from auditor.text import one_line
+
+    stream = stream or sys.stdout
+    try:
+        stream.write(one_line(redact(line)) + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        # The reader is gone (`| head`): stop writing there, without a second error at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +68,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _comma_list(values: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(item.strip() for value in values or () for item in value.split(",") if item.strip())
+    """Repeated or comma-separated values, in order, each once. Only spaces are trimmed: a newline
+    or a control character stays, for the value's own check to refuse."""
+    items = (item.strip(" ") for value in values or () for item in value.split(","))
+    return tuple(dict.fromkeys(item for item in items if item))
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +103,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Find where an account's ECS networking will break next.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unforeseen failure")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     scan = sub.add_parser("scan", help="audit a live account (read-only)")
@@ -83,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--security-hub",
         action="store_true",
         help="also import the findings into each account's Security Hub (a write: see policy --security-hub)",
+    )
+    scan.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        help="deadline for the whole scan (default 900); what has not answered is an error row",
     )
     many = scan.add_argument_group("many accounts")
     many.add_argument("--org", action="store_true", help="every ACTIVE account of the organization")
@@ -141,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the policy of the role in each member account (what an --org scan assumes)",
     )
     policy.set_defaults(func=cmd_policy)
+    for command in (scan, demo, report, trend, policy):  # `--debug` before or after the command
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
@@ -174,11 +219,16 @@ def _location(config: Config) -> Any:
     return s3_location(str(out), profile=config.scan.profile, endpoint_url=config.scan.endpoint_url)
 
 
+REPORTS = Path("reports")
+
+
 def _out_dir(config: Config, kind: str, generated_at: str) -> Path:
+    """`--out`, or a new folder under ./reports/ named from the time; the name keeps only digits,
+    `T` and `Z` of it, so no snapshot can make it point anywhere else."""
     if config.output.out:
         return Path(config.output.out)
-    stamp = generated_at.replace(":", "").replace("-", "")
-    base = Path("reports") / f"{kind}-{stamp}"
+    stamp = re.sub(r"[^0-9TZ]", "", generated_at)[:32] or "undated"
+    base = REPORTS / f"{kind}-{stamp}"
     candidate, n = base, 1
     while candidate.exists():
         n += 1
@@ -187,17 +237,19 @@ def _out_dir(config: Config, kind: str, generated_at: str) -> Path:
 
 
 def _write_run(result: AuditResult, out: Path, formats: tuple[str, ...]) -> list[Path]:
-    """The run's files; with earlier runs beside `out`, forecasts in its findings and trend.html."""
-    from auditor.fileio import write_atomic
+    """The run's files; with earlier runs beside `out`, forecasts in its findings and trend.html
+    (put in place with the run's other files, as one set)."""
     from auditor.history.live import attach_history
 
     result, extra = attach_history(result, out) if "html" in formats or "json" in formats else (result, {})
-    paths = write_reports(result, out, formats)
-    for name, content in extra.items():
-        if "html" in formats:
-            write_atomic(out / name, content)
-            paths.append(out / name)
-    return paths
+    return write_reports(result, out, formats, extra=extra if "html" in formats else {})
+
+
+def _check_out_location(config: Config) -> None:
+    """The output folder (or ./reports/), or the S3 location, can be written: checked before
+    anything is collected."""
+    if _location(config) is None:
+        _check_out(Path(config.output.out) if config.output.out else REPORTS)
 
 
 def _write(result: AuditResult, config: Config, kind: str) -> list[str]:
@@ -232,10 +284,12 @@ def _finish(
     """Write the reports, say what was found, run `after_write` (an opt-in write such as the
     Security Hub import, whose non-zero code wins), and decide the exit code."""
     paths = _write(result, config, kind)
+    fail_on = config.output.fail_on
+    code = 1 if fail_on and result.worst_at_or_above(fail_on) else 0
     if not quiet:
         summary = ", ".join(f"{n} {s}" for s, n in result.severity_counts.items())
         gaps = result.coverage_gaps
-        print(
+        say(
             f"{len(result.findings)} findings ({summary}); {len(result.instances)} container instances, "
             f"{len(result.subnets)} ECS subnets"
         )
@@ -247,28 +301,45 @@ def _finish(
             )
         if result.baseline is not None:
             b = result.baseline
-            print(
+            say(
                 f"since {b.generated_at}: {b.count('new')} new, {len(b.resolved)} resolved, "
                 f"{b.count('unchanged')} unchanged"
             )
         if gaps:
-            print(
+            say(
                 f"INCOMPLETE: {len(gaps)} API/region pairs not collected "
                 f"({', '.join(sorted({f'{c.api} {c.status}' for c in gaps})[:5])})"
             )
         for path in paths:
-            print(f"wrote {path}")
+            say(f"wrote {path}")
     if after_write is not None:
-        code = after_write(result)
-        if code:
-            return code
-    fail_on = config.output.fail_on
-    return 1 if fail_on and result.worst_at_or_above(fail_on) else 0
+        imported = after_write(result)
+        if imported:
+            return imported
+    return code
+
+
+def _endpoint_urls(config: Config) -> None:
+    """`--endpoint-url`, `AWS_ENDPOINT_URL` and its per-service forms must be URLs botocore takes."""
+    if config.scan.endpoint_url is not None:
+        check_endpoint_url(config.scan.endpoint_url)
+    for name, value in sorted(os.environ.items()):
+        if name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_"):
+            check_endpoint_url(value, name)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    """`scan`, inside one deadline for the whole scan (every account's clients share it)."""
+    from auditor.collect.session import scan_deadline
+
+    timeout = check_timeout(args.timeout) if args.timeout is not None else None
+    with scan_deadline(timeout or load_config(getattr(args, "config", None)).scan.timeout):
+        return _scan(args, timeout)
+
+
+def _scan(args: argparse.Namespace, timeout: float | None) -> int:
     from auditor.collect import collect, enabled_regions
-    from auditor.collect.session import Clients, open_session
+    from auditor.collect.session import Clients, check_credentials, open_session
 
     regions = tuple(check_region(r) for r in _comma_list(args.region))
     config = _config(
@@ -283,28 +354,31 @@ def cmd_scan(args: argparse.Namespace) -> int:
         role_name=args.role_name,
         external_id=args.external_id,
         max_parallel=args.max_parallel,
+        timeout=timeout,
     )
+    _endpoint_urls(config)
+    previous = _previous(args, config)
+    _check_out_location(config)
     session = open_session(config.scan.profile)
+    check_credentials(session)
     clients = Clients(
         session,
         endpoint_url=config.scan.endpoint_url,
         retry_mode=config.scan.retry_mode,
         max_attempts=config.scan.max_attempts,
-    )
+    )  # the deadline: the scan's own (cmd_scan)
     if config.scan.org or config.scan.accounts:
         return _scan_many(args, config, session, clients)
-    regions = config.scan.regions
+    regions = tuple(dict.fromkeys(config.scan.regions))
     if args.all_regions:
         regions = enabled_regions(clients, session.region_name or "us-east-1")
     elif not regions:
         if not session.region_name:
             raise ConfigError("no region: pass --region, or set AWS_DEFAULT_REGION or a profile region")
         regions = (check_region(session.region_name),)
-    previous = _previous(args, config)
-    _location(config)  # an S3 --out that cannot be reached is found before collecting (exit 2)
     progress = CollectionProgress(live=False if args.quiet else None)
     try:
-        snapshot = collect(clients, regions, config.scan.clusters, progress=progress)
+        snapshot = collect(clients, regions, tuple(dict.fromkeys(config.scan.clusters)), progress=progress)
     finally:
         progress.finish(len(regions), quiet=args.quiet or progress.calls == 0)
     importer = (
@@ -333,7 +407,7 @@ def _security_hub_import(
             1 for f in findings if f["RecordState"] == "ARCHIVED"
         )
         if withheld and not quiet:
-            print(
+            say(
                 f"Security Hub: {withheld} findings of the baseline are gone but not resolved there: "
                 "their account, region or data was not collected in this run"
             )
@@ -342,12 +416,12 @@ def _security_hub_import(
         )
         if report.ok:
             if not quiet:
-                print(report.summary())
+                say(report.summary())
             return 0
-        print(f"{PROG}: error: {report.summary()}", file=sys.stderr)
+        say(f"{PROG}: error: {report.summary()}", sys.stderr)
         for failure in report.failures[:20]:
             if failure.finding_id:
-                print(f"  {failure.finding_id}: {failure.code}: {failure.message}", file=sys.stderr)
+                say(f"  {failure.finding_id}: {failure.code}: {failure.message}", sys.stderr)
         return EXIT_IMPORT_FAILED
 
     return run
@@ -392,6 +466,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     config = _config(args)
     previous = _previous(args, config)
+    _check_out_location(config)
     if args.history is not None:
         return _demo_history(args, config)
     snapshot = demo_org_snapshot() if args.org else demo_snapshot()
@@ -417,14 +492,11 @@ def _demo_history(args: argparse.Namespace, config: Config) -> int:
 
 
 def _check_out(out: Path) -> None:
-    """An output folder that cannot be written is found before any work (exit 2)."""
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out}: exists and is not a folder")
-    probe = out
-    while not probe.exists():
-        probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        raise ConfigError(f"--out {out}: not writable")
+    """An output folder that cannot be written is found before any work (exit 2): it is (or can
+    be made) a folder and a file can be created in it; no trace is left when it did not exist."""
+    from auditor.fileio import check_writable
+
+    check_writable(out)
 
 
 def cmd_trend(args: argparse.Namespace) -> int:
@@ -486,6 +558,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     config = _config(args)
     previous = _previous(args, config)
     snapshot = load_many(args.snapshot)
+    _check_out_location(config)
     return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
 
 
@@ -511,20 +584,51 @@ def policy_document(member: bool = False, security_hub: bool = False) -> dict[st
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    print(json.dumps(policy_document(member=args.member, security_hub=args.security_hub), indent=2))
+    for line in json.dumps(
+        policy_document(member=args.member, security_hub=args.security_hub), indent=2
+    ).splitlines():
+        say(line)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code. Called without `argv` it is the process itself: a signal
+    then ends it at once, without waiting for threads stuck on a call that never answers."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments
+    interrupts.install()
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(arguments)
         return int(args.func(args))
     except AuditorError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        say(f"{PROG}: error: {exc}", sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    except (interrupts.Interrupted, KeyboardInterrupt) as exc:
+        code = exc.exit_code if isinstance(exc, interrupts.Interrupted) else 130
+        return _stopped(code, argv is None)
+    except Exception as exc:  # the unforeseen: one line, exit 4, the traceback only with --debug
+        if debug:
+            traceback.print_exc()
+        say(
+            f"{PROG}: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            sys.stderr,
+        )
+        return UNFORESEEN
+    finally:
+        interrupts.uninstall()
+
+
+def _stopped(code: int, whole_process: bool) -> int:
+    from auditor.fileio import remove_temporary_files
+
+    interrupts.STOP.set()
+    remove_temporary_files()
+    say(f"{PROG}: stopped by {'SIGINT' if code == 130 else 'SIGTERM'}; no report written", sys.stderr)
+    if whole_process:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,12 +6,15 @@ naming the key: a typo must never silently fall back to a default.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from auditor import limits
 from auditor.errors import ConfigError
 from auditor.findings import SEVERITIES
 from auditor.typed import decode
@@ -23,7 +26,9 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,512}$")
 _ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+")  # whole string only: fullmatch
+DEFAULT_TIMEOUT = 900  # seconds: a Lambda's limit
+MAX_TIMEOUT = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class ScanSettings:
     external_id: str | None = None  # passed to that role when given
     role_chain: tuple[str, ...] = ()  # role ARNs assumed first, in order (a hub role)
     max_parallel: int = 4  # accounts collected at once
+    timeout: float = DEFAULT_TIMEOUT  # seconds for the whole scan; what has not answered is an error row
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,9 @@ def validate(config: Config) -> Config:
     if not 1 <= config.scan.max_attempts <= 50:
         raise ConfigError("scan.max_attempts must be between 1 and 50")
     _validate_accounts(config.scan)
+    check_timeout(config.scan.timeout)
+    if config.scan.endpoint_url is not None:
+        check_endpoint_url(config.scan.endpoint_url, "scan.endpoint_url")
     t = config.thresholds
     for name in (
         "eni_utilization",
@@ -129,9 +138,29 @@ def check_account(account: str) -> str:
 
 
 def check_region(region: str) -> str:
-    if not _REGION.match(region):
+    if not _REGION.fullmatch(region):
         raise ConfigError(f"unknown region name {region!r} (expected a name like us-east-1)")
     return region
+
+
+def check_timeout(seconds: float) -> float:
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
+        raise ConfigError(f"timeout must be a number of seconds between 0 and {MAX_TIMEOUT}, got {seconds}")
+    return seconds
+
+
+def check_endpoint_url(url: str, where: str = "--endpoint-url") -> str:
+    """An http(s) URL with a host, as botocore needs it; ConfigError (exit 2) before any call."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{where} {url[:100]!r} is not an http(s) URL like https://ecs.us-east-1.amazonaws.com"
+        )
+    return url
 
 
 def check_severity(severity: str) -> str:
@@ -156,14 +185,13 @@ def load_config(path: str | Path | None) -> Config:
     """Read and validate a TOML config file; the defaults when `path` is None."""
     if path is None:
         return Config()
+    text = limits.read_bounded(path, limits.CONFIG_MAX_BYTES, ConfigError, "config")
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
-    try:
-        data: Any = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data: Any = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"config {path} is nested too deeply") from None
     return validate(decode(Config, data, ConfigError, f"config {Path(path).name}:"))
 
 
@@ -172,6 +200,8 @@ def with_overrides(config: Config, **overrides: Any) -> Config:
     scan_keys = {f for f in ScanSettings.__dataclass_fields__}
     output_keys = {f for f in OutputSettings.__dataclass_fields__}
     scan = {k: v for k, v in overrides.items() if k in scan_keys and v not in (None, ())}
+    if scan.get("profile") == "" or (config.scan.profile == "" and "profile" not in scan):
+        scan["profile"] = None  # `profile = ""` or `--profile ""`: the default credential chain
     output = {k: v for k, v in overrides.items() if k in output_keys and v is not None}
     unknown = set(overrides) - scan_keys - output_keys
     if unknown:  # pragma: no cover - a programming error, not user input

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +31,15 @@ def analyse(snapshot: Snapshot, config: Config, previous: dict[str, Any] | None 
     )
 
 
-def write_reports(result: AuditResult, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
-    """Render every format in memory first, then write each file atomically."""
-    from auditor.fileio import write_atomic
-    from auditor.report import render_all
+def write_reports(
+    result: AuditResult, out_dir: Path, formats: tuple[str, ...], extra: Mapping[str, str] | None = None
+) -> list[Path]:
+    """Render each format and write it to temporary files (one format in memory at a time), then
+    put the run's files in place as one set; files an earlier run left in `out_dir` that this run
+    does not write are removed. Nothing is in place until every format has rendered. `extra` are
+    more files of the run (trend.html beside a run with history)."""
+    from auditor.fileio import write_run
+    from auditor.report import OUTPUT_FILES, RENDERERS
 
-    rendered = render_all(result, formats)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, content in rendered.items():
-        path = out_dir / name
-        write_atomic(path, content)
-        paths.append(path)
-    return paths
+    batches = itertools.chain((RENDERERS[name](result) for name in formats), [dict(extra or {})])
+    return write_run(out_dir, batches, OUTPUT_FILES)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ class AuditResult:
     zones: tuple[ZoneCapacity, ...] = ()  # free awsvpc slots per cluster and Availability Zone
     baseline: Baseline | None = None  # the comparison with a previous run, when one was given
     history: RunHistory | None = None  # earlier runs beside this one: forecasts, a link to the trend
+    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # carried by every file of the run
 
     def worst_at_or_above(self, severity: str) -> bool:
         threshold = severity_rank(severity)

@@ -344,8 +344,9 @@ def parse_capacity_provider(raw: dict[str, Any], account: str, region: str) -> C
 
 
 def collect_clusters(rec: Recorder, names: Iterable[str] = ()) -> list[Cluster]:
-    """The clusters named, or every cluster in the region."""
-    wanted = list(names)
+    """The clusters named, or every cluster in the region; each once (a name and its ARN, or a
+    name given twice, are one cluster)."""
+    wanted = list(dict.fromkeys(names))
     if not wanted:
         for page in rec.pages("ecs", "list_clusters", PaginationConfig={"PageSize": LIST_PAGE}):
             wanted.extend(page.get("clusterArns", []))
@@ -353,7 +354,8 @@ def collect_clusters(rec: Recorder, names: Iterable[str] = ()) -> list[Cluster]:
     for batch in chunks(wanted, DESCRIBE_BATCH["clusters"]):
         response = rec.call("ecs", "describe_clusters", clusters=batch)
         clusters.extend(parse_cluster(c, rec.account, rec.region) for c in response.get("clusters", []))
-    return [c for c in clusters if c.status != "INACTIVE"]
+    unique = {c.arn: c for c in clusters}
+    return [c for c in unique.values() if c.status != "INACTIVE"]
 
 
 def list_then_describe(rec: Recorder, noun: str, batch: int, cluster: Cluster) -> list[dict[str, Any]]:

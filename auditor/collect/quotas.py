@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from auditor.model import Quota
@@ -17,11 +18,14 @@ ENI_QUOTA_DEFAULT = 5000.0  # AWS's documented default, used (and said) only whe
 def collect_eni_quota(rec: Recorder) -> Quota:
     service_code, quota_code = ENI_QUOTA
     response = rec.call("service-quotas", "get_service_quota", ServiceCode=service_code, QuotaCode=quota_code)
+    value = float(response["Quota"]["Value"])
+    if not (math.isfinite(value) and 0 <= value <= 1e9):  # `1e400` reads as infinity
+        raise ValueError(f"quota value {value} is not a count of interfaces")
     return Quota(
         account=rec.account,
         region=rec.region,
         service_code=service_code,
         quota_code=quota_code,
-        value=float(response["Quota"]["Value"]),
+        value=value,
         source="service-quotas",
     )

@@ -22,7 +22,7 @@ import botocore.exceptions
 from auditor import __version__
 from auditor.collect import quotas
 from auditor.collect.session import REGION_WORKERS, ApiFailure, Clients, Progress, Recorder, classify
-from auditor.collect.specs import BY_FIELD, PERMISSIONS, REGION_WIDE, dependents
+from auditor.collect.specs import BY_FIELD, PERMISSIONS, REGION_WIDE, SPECS, dependents
 from auditor.errors import CollectError
 from auditor.model import (
     CapacityProvider,
@@ -54,11 +54,38 @@ class RegionResult:
         self.records.setdefault(name, []).extend(items)
 
 
-def _attempt(fn: Callable[..., T], *args: Any, default: T) -> T:
+# The API whose reply each collector turns into records (the last of its spec's APIs: the describe
+# call). An unexpected exception in a collector (a reply missing `taskArn`, `desiredCount: "lots"`)
+# or a record the screening below refuses is recorded on that API's row.
+FIELD_API = {spec.field: spec.apis[-1] for spec in SPECS}
+COLLECTOR_API = {spec.fn: spec.apis[-1] for spec in SPECS}
+
+
+def not_understood(rec: Recorder, fn: Callable[..., Any], exc: Exception) -> ApiFailure:
+    """Record an exception nobody foresaw, from collector `fn`, on the API it was reading."""
+    api = COLLECTOR_API.get(fn, f"collect:{getattr(fn, '__name__', 'unknown')}")
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return rec.record_error(api, "error", f"reply not understood: {type(exc).__name__}: {first}", calls=0)
+
+
+def _attempt(fn: Callable[..., T], rec: Recorder, *args: Any, default: T) -> T:
     try:
-        return fn(*args)
+        return fn(rec, *args)
     except ApiFailure:
         return default
+    except Exception as exc:  # caught at its API: an error row, never a crash or an all-clear
+        not_understood(rec, fn, exc)
+        return default
+
+
+def _required(fn: Callable[..., T], rec: Recorder, *args: Any) -> T:
+    """`fn` whose failure stops what depends on it: ApiFailure (recorded) for any exception."""
+    try:
+        return fn(rec, *args)
+    except ApiFailure:
+        raise
+    except Exception as exc:
+        raise not_understood(rec, fn, exc) from exc
 
 
 def collect_region(
@@ -105,8 +132,27 @@ def collect_region(
             source="default",
         )
     out.add("quotas", [quota])
+    _screen(rec, out)
     out.coverage = rec.coverage()
     return out
+
+
+def _screen(rec: Recorder, out: RegionResult) -> None:
+    """Keep the snapshot one that `report` reads back: a record AWS returned twice (two pages, a
+    name and its ARN) is kept once; a record with a number no API returns (negative, `1e400`) or a
+    CIDR that is not one is dropped, and its API's row says so."""
+    from auditor.snapshot import record_key, record_problem
+
+    for name, records in out.records.items():
+        kept: dict[Any, Any] = {}
+        for record in records:
+            problem = record_problem(name, record)
+            if problem:
+                api = FIELD_API.get(name, f"collect:{name}")
+                rec.record_error(api, "error", f"reply not usable: {problem}", calls=0)
+                continue
+            kept.setdefault(record_key(name, record), record)
+        out.records[name] = list(kept.values())
 
 
 def _collect_ecs(
@@ -116,7 +162,7 @@ def _collect_ecs(
     definitions they reference (each once, in parallel)."""
     clusters: list[Cluster] = []
     try:
-        clusters = BY_FIELD["clusters"].fn(rec, cluster_names)
+        clusters = _required(BY_FIELD["clusters"].fn, rec, cluster_names)
     except ApiFailure as exc:
         for api in dependents("clusters"):
             rec.skip(api, f"clusters unknown ({exc.status})")
@@ -157,7 +203,7 @@ def _collect_hosts(rec: Recorder, out: RegionResult) -> None:
     ec2_instances: list[Ec2Instance] = []
     if instance_ids:
         try:
-            ec2_instances = BY_FIELD["ec2_instances"].fn(rec, instance_ids)
+            ec2_instances = _required(BY_FIELD["ec2_instances"].fn, rec, instance_ids)
         except ApiFailure as exc:
             for api in dependents("ec2_instances"):
                 rec.skip(api, f"EC2 instances unknown ({exc.status})")
@@ -224,6 +270,27 @@ def _collect_vpc_dns(rec: Recorder, out: RegionResult) -> None:
     ]
 
 
+def _report_unknown_clusters(results: list[RegionResult], cluster_names: Sequence[str]) -> None:
+    """A `--cluster` found in none of the regions audited is a misspelling, not an empty cluster:
+    each region's `ecs:DescribeClusters` row becomes `error`, detail `not found: NAME`."""
+    if not cluster_names:
+        return
+    found: set[str] = set()
+    for r in results:
+        for cluster in r.records.get("clusters", []):
+            found |= {cluster.name, cluster.arn}
+    unknown = [name for name in cluster_names if name not in found]
+    if not unknown:
+        return
+    detail = "not found: " + ", ".join(unknown)
+    for r in results:
+        rows = list(r.coverage)
+        for i, row in enumerate(rows):
+            if row.api == "ecs:DescribeClusters" and row.status == "ok":
+                rows[i] = replace(row, status="error", detail=detail[:300])
+        r.coverage = tuple(rows)
+
+
 def identify(clients: Clients, region: str) -> str:
     """The account id behind the credentials; CollectError (exit 3) with what to do if none."""
     client = clients.get("sts", region)
@@ -275,6 +342,8 @@ def collect(
     progress: Progress | None = None,
 ) -> Snapshot:
     """A Snapshot of every region, collected in parallel."""
+    regions = tuple(dict.fromkeys(regions))  # a region named twice is audited once
+    cluster_names = tuple(dict.fromkeys(cluster_names))
     if not regions:
         raise CollectError("no region: pass --region or set AWS_DEFAULT_REGION / a profile region")
     account = identify(clients, regions[0])
@@ -282,6 +351,7 @@ def collect(
         results = list(
             pool.map(lambda r: collect_region(clients, account, r, cluster_names, progress), regions)
         )
+    _report_unknown_clusters(results, cluster_names)
     coverage = tuple(c for r in results for c in r.coverage)
     if coverage and all(c.status != "ok" for c in coverage):
         first = next(c for c in coverage if c.status != "ok")

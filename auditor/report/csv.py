@@ -5,12 +5,16 @@ Text cells that a spreadsheet would run as a formula (starting with = + - @) get
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import Iterable, Iterator
 
 from auditor.account_status import AccountRow, account_rows, many_accounts
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
 from auditor.analysis.zones import ZoneCapacity
 from auditor.result import AuditResult
+from auditor.text import for_people
 
 FINDING_COLUMNS = [
     "id",
@@ -25,6 +29,7 @@ FINDING_COLUMNS = [
     "recommendation",
     "detail",
     "change",  # new | unchanged with --baseline; empty without (an extension, kept last)
+    "run_id",  # the run every row belongs to (an extension, last)
 ]
 
 
@@ -32,7 +37,10 @@ FORMULA_START = ("=", "+", "@", "\t", "\r")
 
 
 def neutralise(value: object) -> object:
-    """Keep a spreadsheet from running text from AWS as a formula (CSV injection): prefix a quote."""
+    """Keep a spreadsheet from running text from AWS as a formula (CSV injection): prefix a quote;
+    escape control characters and direction overrides (`text.for_people`)."""
+    if isinstance(value, str):
+        value = for_people(value)
     if (
         isinstance(value, str)
         and value
@@ -45,36 +53,48 @@ def neutralise(value: object) -> object:
     return value
 
 
-def _frame(rows: list[dict[str, object]], columns: list[str]) -> str:
-    rows = [{k: neutralise(v) for k, v in row.items()} for row in rows]
-    import pandas as pd  # imported here: the Lambda's hot path (no CSV) never loads it
+def _table(rows: Iterable[dict[str, object]], columns: list[str], run_id: str) -> Iterator[str]:
+    """The table as CSV text in chunks (a large run's findings are never one string in memory).
+    Unknown values (None) are empty cells; the last column is the run's id."""
+    columns = [*columns, "run_id"] if "run_id" not in columns else columns
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([run_id if c == "run_id" else neutralise(row.get(c)) for c in columns])
+        if n % 2000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)  # object: ints stay ints, None stays empty
-    return str(frame.to_csv(index=False, lineterminator="\n"))
 
-
-def render(result: AuditResult) -> dict[str, str]:
-    findings = [
+def render(result: AuditResult) -> dict[str, Iterable[str]]:
+    findings = (
         {
             **f.to_dict(),
             "detail": json.dumps(f.detail, sort_keys=True, ensure_ascii=False),
             "change": result.baseline.changes.get(f.id, "new") if result.baseline else None,
         }
         for f in result.findings
-    ]
-    files = {
-        "findings.csv": _frame(findings, FINDING_COLUMNS),
-        "capacity_instances.csv": _frame(
-            [r.to_dict() for r in result.instances], list(InstanceCapacity.__dataclass_fields__)
+    )
+    files: dict[str, Iterable[str]] = {
+        "findings.csv": _table(findings, FINDING_COLUMNS, result.run_id),
+        "capacity_instances.csv": _table(
+            (r.to_dict() for r in result.instances),
+            list(InstanceCapacity.__dataclass_fields__),
+            result.run_id,
         ),
-        "capacity_subnets.csv": _frame(
-            [r.to_dict() for r in result.subnets], list(SubnetCapacity.__dataclass_fields__)
+        "capacity_subnets.csv": _table(
+            (r.to_dict() for r in result.subnets), list(SubnetCapacity.__dataclass_fields__), result.run_id
         ),
-        "capacity_zones.csv": _frame(
-            [r.to_dict() for r in result.zones], list(ZoneCapacity.__dataclass_fields__)
+        "capacity_zones.csv": _table(
+            (r.to_dict() for r in result.zones), list(ZoneCapacity.__dataclass_fields__), result.run_id
         ),
     }
     if many_accounts(result.snapshot):
         rows = account_rows(result.snapshot, result.findings)
-        files["accounts.csv"] = _frame([r.to_dict() for r in rows], list(AccountRow.__dataclass_fields__))
+        files["accounts.csv"] = _table(
+            (r.to_dict() for r in rows), list(AccountRow.__dataclass_fields__), result.run_id
+        )
     return files

@@ -8,24 +8,43 @@ AWS never becomes markup. Charts are SVG drawn here, on the server side.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from auditor import __version__
 from auditor.account_status import account_rows, many_accounts
 from auditor.checks import CHECKS
-from auditor.findings import SEVERITIES
+from auditor.findings import SEVERITIES, severity_rank
 from auditor.result import AuditResult
+from auditor.text import clean, for_people
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ … }}` output: control characters and direction overrides made visible."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(for_people(str(value)))
+    if isinstance(value, str):
+        return for_people(value)
+    return value
+
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("auditor.report", "templates"),
     autoescape=True,
+    finalize=_finalize,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
 )
 BARS_PER_CLUSTER = 60  # beyond this a cluster's chart says "and N more"; the table has every row
+# What one page embeds at most, so it opens and filters in a browser at any size: the most severe
+# findings first, and the first rows of each capacity table. The page says when it holds fewer
+# than the run found; findings.json and the CSVs always have everything.
+MAX_FINDINGS = 20_000
+MAX_TABLE_ROWS = 5_000
 
 
 def _value(value: Any) -> str:
@@ -131,24 +150,37 @@ def _mode_counts(result: AuditResult) -> list[dict[str, Any]]:
     ]
 
 
-def _finding_rows(result: AuditResult) -> list[dict[str, Any]]:
+def _embedded_findings(result: AuditResult) -> list[Any]:
+    """The findings the page carries: all of them, or the MAX_FINDINGS most severe."""
+    if len(result.findings) <= MAX_FINDINGS:
+        return list(result.findings)
+    ranked = sorted(result.findings, key=lambda f: -severity_rank(f.severity))  # stable: order kept within
+    return ranked[:MAX_FINDINGS]
+
+
+def _finding_rows(result: AuditResult, findings: list[Any]) -> list[dict[str, Any]]:
     changes = result.baseline.changes if result.baseline else {}
-    return [{**f.to_dict(), "change": changes.get(f.id)} for f in result.findings]
+    return [{**f.to_dict(), "change": changes.get(f.id)} for f in findings]
 
 
 def context(result: AuditResult) -> dict[str, Any]:
     snapshot = result.snapshot
+    embedded = _embedded_findings(result)
     thresholds = result.config.thresholds  # the run's, so the chart marks what the checks used
     return {
         "version": __version__,
+        "run_id": result.run_id,
         "snapshot": snapshot,
         "severities": SEVERITIES,
         "counts": result.severity_counts,
         "checks": CHECKS,
         "gaps": result.coverage_gaps,
         "coverage": snapshot.coverage,
-        "instances": result.instances,
-        "subnets": result.subnets,
+        "instances": result.instances[:MAX_TABLE_ROWS],
+        "instances_left_out": max(0, len(result.instances) - MAX_TABLE_ROWS),
+        "subnets": result.subnets[:MAX_TABLE_ROWS],
+        "subnets_left_out": max(0, len(result.subnets) - MAX_TABLE_ROWS),
+        "findings_left_out": len(result.findings) - len(embedded),
         "clusters": sorted({c.name for c in snapshot.clusters}),
         "account_rows": account_rows(snapshot, result.findings) if many_accounts(snapshot) else [],
         "total": len(result.findings),
@@ -164,7 +196,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "subnet_high": 1 - thresholds.subnet_free_high,
         "mode_counts": _mode_counts(result),
         "data": {
-            "findings": _finding_rows(result),
+            "findings": clean(_finding_rows(result, embedded)),  # shown with textContent
             "docs": {c.id: c.docs for c in CHECKS},
             "titles": {c.id: c.title for c in CHECKS},
         },
@@ -172,5 +204,6 @@ def context(result: AuditResult) -> dict[str, Any]:
     }
 
 
-def render(result: AuditResult) -> dict[str, str]:
-    return {"report.html": _ENV.get_template("report.html.j2").render(**context(result))}
+def render(result: AuditResult) -> dict[str, Iterable[str]]:
+    """The page, streamed out as the template renders it."""
+    return {"report.html": _ENV.get_template("report.html.j2").generate(**context(result))}

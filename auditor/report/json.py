@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from auditor import __version__
 from auditor.account_status import account_rows, many_accounts
 from auditor.result import AuditResult
-from auditor.snapshot import dumps
+from auditor.snapshot import dump_chunks
 
 SCHEMA = "ecs-net-audit/findings/v1"
 
 
-def findings_document(result: AuditResult) -> dict[str, Any]:
+class _LazyArray(list):  # type: ignore[type-arg]
+    """A JSON array whose items are made one at a time while the encoder writes them (json's
+    pure-Python encoder, used with `indent`, iterates a list subclass through `__iter__`)."""
+
+    def __init__(self, items: Callable[[], Iterable[Any]], size: int):
+        super().__init__()
+        self._items, self._size = items, size
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return self._size
+
+
+def findings_document(result: AuditResult, lazy: bool = False) -> dict[str, Any]:
+    """The findings.json document; with `lazy`, its findings are made while it is written."""
     snapshot = result.snapshot
     return {
         "schema": SCHEMA,
+        "run_id": result.run_id,
         "generated_at": snapshot.generated_at,
         "tool": {"name": "ecs-net-audit", "version": __version__},
         "scope": {
@@ -40,7 +59,11 @@ def findings_document(result: AuditResult) -> dict[str, Any]:
         ],
         "complete": result.complete,
         "summary": dict(result.severity_counts),
-        "findings": [with_change(f.to_dict(), result) for f in result.findings],
+        "findings": _LazyArray(
+            lambda: (with_change(f.to_dict(), result) for f in result.findings), len(result.findings)
+        )
+        if lazy
+        else [with_change(f.to_dict(), result) for f in result.findings],
         "capacity": {
             "container_instances": [r.to_dict() for r in result.instances],
             "subnets": [r.to_dict() for r in result.subnets],
@@ -107,8 +130,10 @@ def baseline_section(result: AuditResult) -> dict[str, Any]:
     }
 
 
-def render(result: AuditResult) -> dict[str, str]:
+def render(result: AuditResult) -> dict[str, Iterable[str]]:
+    """Both documents as streams of text, so neither is built whole in memory."""
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
     return {
-        "findings.json": json.dumps(findings_document(result), indent=2, ensure_ascii=False) + "\n",
-        "snapshot.json": dumps(result.snapshot) + "\n",
+        "findings.json": itertools.chain(encoder.iterencode(findings_document(result, lazy=True)), "\n"),
+        "snapshot.json": itertools.chain(dump_chunks(result.snapshot, run_id=result.run_id), "\n"),
     }

@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 
 from auditor.result import AuditResult
+from auditor.text import for_people
 
 TOP = 10
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~])")  # what changes rendering inside a line or a table cell
 
 
 def md(text: object) -> str:
-    """Escape Markdown and HTML-significant characters; one line."""
-    return _SPECIAL.sub(r"\\\1", str(text).replace("\n", " "))
+    """Escape Markdown and HTML-significant characters and control characters; one line."""
+    return _SPECIAL.sub(r"\\\1", for_people(str(text).replace("\n", " ")))
 
 
 def render(result: AuditResult) -> dict[str, str]:
@@ -54,4 +55,5 @@ def render(result: AuditResult) -> dict[str, str]:
             lines.append(f"\n…and {len(result.findings) - len(top)} more in `report.html`.")
     else:
         lines.append("No findings.")
+    lines.append(f"\n<sub>run {md(result.run_id)}</sub>")
     return {"summary.md": "\n".join(lines) + "\n"}

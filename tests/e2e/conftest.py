@@ -20,6 +20,7 @@ import pytest
 
 from auditor.demo.realism import moto_like_aws
 from auditor.demo.world import World, build_demo_world
+from tests.e2e.faults import FaultProxy, started
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -204,3 +205,16 @@ def _at(session, url):
             return session.client(service, region_name=region_name, endpoint_url=url)
 
     return Pointed()
+
+
+@pytest.fixture(scope="session")
+def _fault_proxy(server: Server) -> Iterator[FaultProxy]:
+    yield from started(server.url)
+
+
+@pytest.fixture
+def proxy(_fault_proxy: FaultProxy) -> Iterator[FaultProxy]:
+    """The fault-injecting proxy in front of the session's moto_server, with no rules yet."""
+    _fault_proxy.reset()
+    yield _fault_proxy
+    _fault_proxy.reset()

@@ -107,16 +107,17 @@ def test_csv_tables_have_contract_columns_and_unknowns_empty():
         "extra_enis",
         "headroom",
         "capacity_provider",  # an extension: after the contract's columns
+        "run_id",  # an extension: which run the row belongs to
     ]
     assert rows[0]["eni_task_capacity"] == "2"  # integers stay integers
     header = files["capacity_subnets.csv"].splitlines()[0]
     assert header == (
         "account,region,subnet_id,vpc_id,availability_zone,cidr,usable,available,ecs_ips,"
-        "projected_demand,projected_free,scale_out_demand"
+        "projected_demand,projected_free,scale_out_demand,run_id"
     )
     zones = files["capacity_zones.csv"].splitlines()[0]
     assert zones == (
-        "account,region,cluster,availability_zone,instances,eni_task_capacity,awsvpc_tasks,headroom,free_slots"
+        "account,region,cluster,availability_zone,instances,eni_task_capacity,awsvpc_tasks,headroom,free_slots,run_id"
     )
 
 

@@ -329,11 +329,14 @@ def read_history(
     unique: list[Run] = []
     seen: dict[tuple[str, tuple[str, ...]], Run] = {}
     for run in runs:
-        ident = (run.run_id or run.generated_at, run.accounts)
-        if ident in seen:
-            problems.append(f"skipped {run.key}: the same run as {seen[ident].key}")
+        # The same run: the same run_id, or the same collection (generated_at and accounts) —
+        # `report` re-analysing a snapshot writes a run of its own id but of the same data.
+        idents = [(run.generated_at, run.accounts)] + ([(run.run_id, run.accounts)] if run.run_id else [])
+        same = next((seen[i] for i in idents if i in seen), None)
+        if same is not None:
+            problems.append(f"skipped {run.key}: the same run as {same.key}")
             continue
-        seen[ident] = run
+        seen.update(dict.fromkeys(idents, run))
         unique.append(run)
     unique = _without_aggregates(unique, problems)
     problems.extend(_run_notes(unique))

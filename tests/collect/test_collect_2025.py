@@ -10,6 +10,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
 from auditor.collect import autoscaling, ec2, ecs, lattice
@@ -190,24 +191,32 @@ def test_ipv6_only_subnet():
 
 
 def test_vpc_dns_attributes_two_calls_per_vpc():
-    rec, stubs = recorder_with("ec2")
-    for vpc, support, hostnames in (("vpc-1", True, False), ("vpc-2", True, True)):
-        stubs["ec2"].add_response(
-            "describe_vpc_attribute",
-            {"VpcId": vpc, "EnableDnsSupport": {"Value": support}},
-            {"VpcId": vpc, "Attribute": "enableDnsSupport"},
-        )
-        stubs["ec2"].add_response(
-            "describe_vpc_attribute",
-            {"VpcId": vpc, "EnableDnsHostnames": {"Value": hostnames}},
-            {"VpcId": vpc, "Attribute": "enableDnsHostnames"},
-        )
-    with stubs["ec2"]:
-        result = ec2.collect_vpc_dns_attributes(rec, ["vpc-2", "vpc-1", "vpc-1"])
+    # The calls run in parallel and may come in any order: answered by their parameters (the
+    # answers are the shapes a Stubber accepted), not from a queue.
+    rec, _ = recorder_with("ec2")
+    table = {"vpc-1": (True, False), "vpc-2": (True, True)}
+    asked: list[tuple[str, str]] = []
+
+    def note(params, context, **_):  # the API parameters, for the answer below
+        context["asked"] = (params["VpcId"], params["Attribute"])
+
+    def answer(context, **_):
+        vpc, attribute = context["asked"]
+        asked.append((vpc, attribute))
+        support, hostnames = table[vpc]
+        value = support if attribute == "enableDnsSupport" else hostnames
+        key = "EnableDnsSupport" if attribute == "enableDnsSupport" else "EnableDnsHostnames"
+        return AWSResponse(None, 200, {}, None), {"VpcId": vpc, key: {"Value": value}}
+
+    events = rec.clients.get("ec2", REGION).meta.events
+    events.register("before-parameter-build.ec2.DescribeVpcAttribute", note)
+    events.register("before-call.ec2.DescribeVpcAttribute", answer)
+    result = ec2.collect_vpc_dns_attributes(rec, ["vpc-2", "vpc-1", "vpc-1"])
     assert result == {
         "vpc-1": {"enableDnsSupport": True, "enableDnsHostnames": False},
         "vpc-2": {"enableDnsSupport": True, "enableDnsHostnames": True},
     }
+    assert sorted(asked) == sorted((v, a) for v in table for a in ("enableDnsSupport", "enableDnsHostnames"))
     assert statuses(rec) == {"ec2:DescribeVpcAttribute": ("ok", 4)}
 
 

@@ -94,6 +94,10 @@ REPLY_FIELDS = {
     "iam:GetInstanceProfile": "InstanceProfile",
     "application-autoscaling:DescribeScalableTargets": "ScalableTargets",
     "servicequotas:GetServiceQuota": "Quota",
+    "ecs:DescribeCapacityProviders": "capacityProviders",
+    "autoscaling:DescribeAutoScalingGroups": "AutoScalingGroups",
+    "ec2:DescribeVpcAttribute": "VpcId",
+    "vpc-lattice:GetTargetGroup": "arn",
 }
 # ECS describe calls whose `failures` mean "something asked for is not there" and so a gap.
 # (DescribeClusters' failures are a cluster named on the command line that does not exist: the

@@ -74,6 +74,11 @@ SILENT_GAPS = {
         "ecs:DescribeTasks",
     ),
     "subnets-html-200": ("DescribeSubnets", html_page(), "ec2:DescribeSubnets"),
+    "capacity-providers-empty-object": (
+        "DescribeCapacityProviders",
+        body(b"{}"),
+        "ecs:DescribeCapacityProviders",
+    ),
 }
 
 

@@ -99,7 +99,7 @@ class Settings:
             notify_topic=env.get("ECS_NET_AUDIT_NOTIFY_TOPIC", "").strip() or None,
             notify_on=notify_on,
             account=account,
-            role_name=role_name.strip("/").rsplit("/", 1)[-1] if "/" in role_name else role_name,
+            role_name=role_name,  # a path (`team/ecs-net-audit`) is kept, as the CLI's role_arn keeps it
             external_id=external_id,
         )
 
@@ -139,14 +139,25 @@ def load_config_text(text: str) -> tuple[Any, bool]:
 # --- sessions -------------------------------------------------------------------------------------
 
 
-def _session_for(settings: Settings, base: Any, own_account: str, partition: str, region: str) -> Any:
-    """The function's own session for its own account; an assumed role's for another."""
+def _session_for(
+    settings: Settings, config: Any, base: Any, own_account: str, partition: str, region: str
+) -> Any:
+    """The function's own session for its own account; an assumed role's for another — the same
+    entry point as the CLI's organisation scan (collect/fanout.py): through `scan.role_chain`, on
+    `scan.endpoint_url` when the config sets one."""
     if settings.account is None or settings.account == own_account:
         return base
-    from auditor.collect.accounts import assume_role_session  # credentials refreshed before expiry
+    from auditor.collect.accounts import assume_role_session_at  # credentials refreshed before expiry
 
-    return assume_role_session(
-        base, settings.account, settings.role_name, settings.external_id, partition=partition, region=region
+    return assume_role_session_at(
+        base,
+        settings.account,
+        settings.role_name,
+        settings.external_id,
+        partition=partition,
+        region=region,
+        chain=config.scan.role_chain,
+        endpoint_url=config.scan.endpoint_url,
     )
 
 
@@ -224,6 +235,7 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
     import botocore.exceptions
 
     from auditor.collect import collect, enabled_regions
+    from auditor.collect.accounts import role_arn
     from auditor.collect.session import Clients, classify
     from auditor.outputs import empty_run, previous_run
     from auditor.outputs.s3 import S3Prefix
@@ -245,16 +257,16 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
     account = settings.account or own_account
     regions = settings.regions or (home,)
     try:
-        session = _session_for(settings, base, own_account, partition, home)
+        session = _session_for(settings, config, base, own_account, partition, home)
         session.get_credentials().get_frozen_credentials()  # a refused role shows now, not per call
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        role = f"arn:{partition}:iam::{account}:role/{settings.role_name}"
+        role = role_arn(account, settings.role_name, partition)
         raise _fail(f"cannot assume {role}: {classify(exc)[1]}", account, regions) from None
     clients = Clients(
         session,
         retry_mode=config.scan.retry_mode,
         max_attempts=config.scan.max_attempts,
-        **_bounded(context, config, Clients),
+        deadline_seconds=collection_seconds(context, config.scan.timeout),
     )
 
     root = S3Prefix.from_uri(settings.out, session=base).child(account)  # written with the function's role
@@ -332,7 +344,7 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
 WRITE_MARGIN = 60.0  # seconds kept for analysis, upload and notification after collection stops
 
 
-def scan_deadline(context: Any, configured: float) -> float:
+def collection_seconds(context: Any, configured: float) -> float:
     """Seconds collection may take: the configured scan timeout, cut so that the run is still
     analysed and written before the Lambda itself is stopped (a run cut short is incomplete, with
     error rows; a run killed with the function is nothing)."""
@@ -340,15 +352,6 @@ def scan_deadline(context: Any, configured: float) -> float:
     if remaining_ms is None:
         return configured
     return max(10.0, min(configured, remaining_ms() / 1000.0 - WRITE_MARGIN))
-
-
-def _bounded(context: Any, config: Any, clients_type: Any) -> dict[str, Any]:
-    """The scan deadline for the clients, where they take one (the faults work, issue 11)."""
-    import inspect
-
-    if "deadline_seconds" not in inspect.signature(clients_type).parameters:
-        return {}
-    return {"deadline_seconds": scan_deadline(context, float(getattr(config.scan, "timeout", 900.0)))}
 
 
 def _rank(severity: str) -> int:
@@ -602,7 +605,7 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
         "complete": merged.complete,
         "summary": merged.summary,
         "findings": written.objects.get("findings.json"),
-        "report": written.objects.get("summary.md"),
+        "report": written.objects.get("summary.md"),  # the organisation run has no report.html
         "run": written.folder,
     }
     log(
@@ -641,6 +644,7 @@ class OrgMerge:
         self.findings: list[dict[str, Any]] = []
         self.instances: list[dict[str, Any]] = []
         self.subnets: list[dict[str, Any]] = []
+        self.zones: list[dict[str, Any]] = []
         self.summary = dict.fromkeys(SEVERITIES, 0)
         self.complete = True
 
@@ -654,6 +658,7 @@ class OrgMerge:
         capacity = doc.get("capacity", {})
         self.instances.extend(capacity.get("container_instances", []))
         self.subnets.extend(capacity.get("subnets", []))
+        self.zones.extend(capacity.get("zones", []))
         counts = dict.fromkeys(SEVERITIES, 0)
         for f in doc.get("findings", []):
             if f.get("severity") in counts:
@@ -704,7 +709,11 @@ class OrgMerge:
             "complete": self.complete,
             "summary": self.summary,
             "findings": self.findings,
-            "capacity": {"container_instances": self.instances, "subnets": self.subnets},
+            "capacity": {
+                "container_instances": self.instances,
+                "subnets": self.subnets,
+                "zones": self.zones,
+            },
             "accounts": self.accounts,
         }
         return {
@@ -715,7 +724,7 @@ class OrgMerge:
 
     def _failed_coverage(self) -> list[dict[str, Any]]:
         """One row per account that gave no run, shaped as a many-account scan's: `sts:AssumeRole`
-        (reason `assume-role`) when its role could not be assumed, else `lambda:Invoke`."""
+        (reason `assume-role`) when its role could not be assumed, else `lambda:InvokeFunction`."""
         region = os.environ.get("AWS_REGION", "")
         rows = []
         for a in self.accounts:
@@ -729,7 +738,7 @@ class OrgMerge:
             row = {
                 "account": a["account"],
                 "region": region,
-                "api": "sts:AssumeRole" if assume else "lambda:Invoke",
+                "api": "sts:AssumeRole" if assume else "lambda:InvokeFunction",
                 "status": "denied" if denied else "error",
                 "detail": error,
             }

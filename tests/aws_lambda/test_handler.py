@@ -219,5 +219,57 @@ class FakeContext:
     ],
 )
 def test_scan_deadline_leaves_time_to_write(remaining_ms: int, configured: float, expected: float) -> None:
-    assert aws_lambda.scan_deadline(FakeContext(remaining_ms), configured) == expected
-    assert aws_lambda.scan_deadline(None, configured) == configured
+    assert aws_lambda.collection_seconds(FakeContext(remaining_ms), configured) == expected
+    assert aws_lambda.collection_seconds(None, configured) == configured
+    assert not hasattr(aws_lambda, "scan_deadline")  # one name: collect/session.py's context manager
+
+
+def test_clients_always_get_the_deadline(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No signature sniffing: Clients takes `deadline_seconds`, the handler passes it."""
+    from auditor.collect import session as session_module
+
+    given: list[dict[str, Any]] = []
+    original = session_module.Clients
+
+    class Recording(original):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            given.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "Clients", Recording)
+    small_account()
+    result = aws_lambda.handler({}, FakeContext(300_000))
+    assert "error" not in result
+    assert given and given[0]["deadline_seconds"] == 240.0
+
+
+def test_role_name_keeps_its_path(aws: Aws) -> None:
+    settings = aws_lambda.Settings.load(
+        {"ECS_NET_AUDIT_OUT": f"s3://{BUCKET}/{PREFIX}"},
+        {"account": "210987654321", "role_name": "team/ecs-net-audit"},
+    )
+    assert settings.role_name == "team/ecs-net-audit"
+
+
+def test_assumed_session_follows_the_config_chain_and_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same entry point as the CLI's organisation scan: role_chain and endpoint_url from the config."""
+    from auditor.collect import accounts
+
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    monkeypatch.setattr(accounts, "assume_role_session_at", lambda *a, **k: calls.append((a, k)) or "S")
+    config, _ = aws_lambda.load_config_text(
+        '[scan]\nrole_chain = ["arn:aws:iam::111111111111:role/hub"]\n'
+        'endpoint_url = "http://localhost:5000"\n'
+    )
+    settings = aws_lambda.Settings.load(
+        {"ECS_NET_AUDIT_OUT": f"s3://{BUCKET}/{PREFIX}"},
+        {"account": "210987654321", "role_name": "team/ecs-net-audit", "external_id": "nightly-1"},
+    )
+    base = object()
+    assert aws_lambda._session_for(settings, config, base, ACCOUNT, "aws", REGION) == "S"
+    (args, kwargs) = calls[0]
+    assert args == (base, "210987654321", "team/ecs-net-audit", "nightly-1")
+    assert kwargs["chain"] == ("arn:aws:iam::111111111111:role/hub",)
+    assert kwargs["endpoint_url"] == "http://localhost:5000"
+    assert kwargs["partition"] == "aws" and kwargs["region"] == REGION
+    assert aws_lambda._session_for(settings, config, base, "210987654321", "aws", REGION) is base

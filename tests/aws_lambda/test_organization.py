@@ -222,3 +222,24 @@ def test_aggregate_refuses_an_unknown_event(aws: Aws) -> None:  # noqa: ARG001 -
 
     with pytest.raises(ConfigError):
         aws_lambda.aggregate("not a list", None)
+
+
+def test_org_merge_keeps_zones_and_names_the_invoke_action(monkeypatch: pytest.MonkeyPatch) -> None:
+    """capacity.zones is merged like the other capacity rows; a failed invocation's coverage row
+    names the real IAM action (lambda:InvokeFunction)."""
+    monkeypatch.setenv("AWS_REGION", REGION)
+    zone = {"account": ACCOUNT, "region": REGION, "cluster": "c", "availability_zone": "us-east-1a"}
+    doc = {
+        "scope": {"accounts": [ACCOUNT], "regions": [REGION], "clusters": ["c"]},
+        "coverage": [],
+        "findings": [],
+        "complete": True,
+        "capacity": {"container_instances": [], "subnets": [], "zones": [zone]},
+    }
+    merged = aws_lambda.OrgMerge()
+    merged.add(doc, {"account": ACCOUNT, "report": "s3://b/r.html"})
+    merged.failed({"account": "210987654321", "error": "Task timed out after 900.00 seconds"})
+    out = json.loads(merged.files()["findings.json"])
+    assert out["capacity"]["zones"] == [zone]
+    rows = [c for c in out["coverage"] if c["account"] == "210987654321"]
+    assert [(c["api"], c["status"]) for c in rows] == [("lambda:InvokeFunction", "error")]

@@ -133,7 +133,8 @@ def generate(root: Path, runs: int) -> int:
 CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from auditor.history.runs import LocalFolder, read_history
+from auditor.history.runs import read_history
+from auditor.outputs.local import LocalFolder
 from auditor.history.trend import analyse_history
 from auditor.history.render import render_trend
 t1 = time.perf_counter()

@@ -240,11 +240,11 @@ def test_cli_baseline_latest_in_a_folder(
 
 
 def test_s3_location_is_a_location(bucket: Any) -> None:
-    from auditor.outputs.s3 import S3Location
+    from auditor.history.runs import open_location as open_trend_location
 
     assert isinstance(open_location(f"s3://{BUCKET}/x"), S3Prefix)
     bucket.put_object(Bucket=BUCKET, Key="x/r1/findings.json", Body=b"{}")
-    assert S3Location.parse(f"s3://{BUCKET}/x/").list_keys() == ["r1/findings.json"]  # as `trend` opens it
+    assert open_trend_location(f"s3://{BUCKET}/x/").list_keys() == ["r1/findings.json"]  # as `trend` opens it
 
 
 def test_cli_s3_run_gets_its_history_from_the_prefix(

@@ -61,8 +61,9 @@ def demo_history(
     and the files of the last run and of the trend."""
     from auditor.fileio import write_atomic
     from auditor.history.render import render_trend
-    from auditor.history.runs import LocalFolder, parse_time, read_history
+    from auditor.history.runs import parse_time, read_history
     from auditor.history.trend import analyse_history
+    from auditor.outputs.local import LocalFolder
 
     if snapshot is None:
         from auditor.demo import demo_snapshot
@@ -84,7 +85,7 @@ def demo_history(
             write_reports(result, out, formats)
         else:
             paths = write_run(result, out, formats)
-    trend = analyse_history(read_history(LocalFolder(root, max_depth=3), str(root)))
+    trend = analyse_history(read_history(LocalFolder(root, max_depth=1), str(root), depth=1))
     trend_formats = tuple(f for f in formats if f in ("html", "csv")) + (
         ("json",) if "json" in formats else ()
     )

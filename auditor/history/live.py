@@ -1,11 +1,13 @@
 """The run being written, seen against the runs before it.
 
-A run's earlier runs are the other run folders beside its own (`--out reports/scan-…` sits beside
-the other `reports/*` runs; `<root>/<timestamp>/` beside the other timestamps) that audited one of
-the same accounts. When there is at least one, the run gets `trend.html` beside its `report.html`
-(the report links to it), and a finding whose resource is falling towards zero at the current rate
-says so: "subnet-… will run out in about N days at the current rate" (`detail.forecast`, with
-`runs_out_at` and `runs_out_in_days`), also appended to its title.
+A run's earlier runs are the other run folders directly beside its own, one level under the same
+root (`ROOT/*/findings.json`: `--out reports/scan-…` sits beside the other `reports/*` runs;
+`<prefix>/<timestamp>/` beside the other timestamps) that audited one of the same accounts. The
+parent is never walked deeper, so `--out ~/x` reads `~/*/findings.json` only. When there is at
+least one, the run gets `trend.html` beside its `report.html` (the report links to it), and a
+finding whose resource is falling towards zero at the current rate says so: "subnet-… will run
+out in about N days at the current rate" (`detail.forecast`, with `runs_out_at` and
+`runs_out_in_days`), also appended to its title.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from auditor.history.runs import (
     INSTANCE_HEADROOM,
     SUBNET_AVAILABLE,
     SUBNET_PROJECTED_FREE,
-    LocalFolder,
     Run,
     RunSource,
     read_history,
@@ -114,13 +115,19 @@ def with_forecast(f: Finding, trend: Trend) -> Finding:
     return f
 
 
+HISTORY_DEPTH = 1  # earlier runs: `ROOT/<run>/findings.json`, one level under the run's own root
+
+
 def attach_history(result: AuditResult, out_dir: Path) -> tuple[AuditResult, dict[str, str]]:
-    """For a run written to the folder `out_dir`: its history is the other run folders beside it."""
+    """For a run written to the folder `out_dir`: its history is the other run folders directly
+    beside it (`ROOT/*/findings.json`, one level; never a deeper walk of the parent)."""
+    from auditor.outputs.local import LocalFolder
+
     out_dir = out_dir.resolve()
     root = out_dir.parent
     if not root.is_dir():
         return result, {}
-    return attach_history_from(result, LocalFolder(root, max_depth=3), str(root), out_dir.name)
+    return attach_history_from(result, LocalFolder(root, max_depth=HISTORY_DEPTH), str(root), out_dir.name)
 
 
 def attach_history_from(
@@ -136,11 +143,16 @@ def attach_history_from(
     accounts = set(current.accounts)
 
     def earlier(run: Run) -> bool:
-        top = run.key.split("/", 1)[0]
-        return top != own_folder and bool(accounts & set(run.accounts)) and run.when <= current.when
+        top, _, rest = run.key.partition("/")
+        return (
+            bool(rest)  # a run folder under the root, not a findings.json in the root itself
+            and top != own_folder
+            and bool(accounts & set(run.accounts))
+            and run.when <= current.when
+        )
 
     try:
-        history = read_history(source, location, (current,), keep=earlier)
+        history = read_history(source, location, (current,), keep=earlier, depth=HISTORY_DEPTH)
     except (OSError, AuditorError):
         return result, {}  # history is a bonus: a root that cannot be listed never fails the run
     if len(history.runs) < 2:

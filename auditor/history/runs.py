@@ -1,12 +1,14 @@
 """Reading earlier runs from a location: a folder of run folders, or an S3 prefix.
 
 A location is anything with two methods (`RunSource`): `list_keys()` — every file under the root,
-relative, '/'-separated — and `read_bytes(key)`. `LocalFolder` is the folder source; the S3 one
-lives with the other S3 code (`auditor.outputs.s3`), so nothing here imports boto3.
+relative, '/'-separated — and `read_bytes(key)`: the output locations of `auditor.outputs`
+(`LocalFolder`, and `S3Prefix`, whose boto3 stays out of this module).
 
-A run is a `findings.json` anywhere under the root (its folder's name does not matter: a run's time
-is its `generated_at`). Copies under a `latest/` folder are skipped (they duplicate a run), and so
-are hidden and temporary files. Runs of several accounts may share a root (`<root>/<account>/<ts>/`).
+A run is a `findings.json` in a run folder under the root, by the one rule the output locations use
+(`auditor.outputs.run_findings_keys`): `trend` reads two levels (`<root>/<run>/` and the Lambda's
+`<root>/<account>/<run>/`), the per-run history one (`auditor.history.live`). Its folder's name does
+not matter: a run's time is its `generated_at`. Copies under a `latest/` folder are skipped (they
+duplicate a run), and so are hidden and temporary files.
 Each run is read once and boiled down to a few numbers per resource (`Point`s), so memory grows with
 the number of resources × runs, not with the size of the files.
 
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ from auditor.findings import SEVERITIES
 
 FINDINGS_FILE = "findings.json"
 SCHEMA_PREFIX = "ecs-net-audit/findings/"
-MAX_FINDINGS_BYTES = 256 * 1024 * 1024  # a findings.json larger than this is skipped (and reported)
+TREND_DEPTH = 2  # `trend` reads `<root>/<run>/` and the Lambda's `<root>/<account>/<run>/`
 MAX_ABS_VALUE = 1e12  # a capacity figure beyond this is nonsense, skipped like a non-number
 
 # The metrics one run contributes (CONTRACT.md, "Output locations and history").
@@ -71,35 +72,6 @@ class RunSource(Protocol):
     def read_bytes(self, key: str) -> bytes:
         """One file's content, by a key from `list_keys()`."""
         ...
-
-
-@dataclass(frozen=True)
-class LocalFolder:
-    """A local folder as a `RunSource`. `max_depth` bounds the walk (a run folder sits at most two
-    levels down: `<root>/<run>/` or `<root>/<account>/<run>/`), so pointing it at a large tree stays
-    cheap."""
-
-    root: Path
-    max_depth: int = 4
-
-    def list_keys(self) -> list[str]:
-        if not self.root.is_dir():
-            raise HistoryError(f"{self.root} is not a folder")
-        keys: list[str] = []
-        base = len(self.root.parts)
-        for folder, dirs, files in os.walk(self.root):
-            depth = len(Path(folder).parts) - base
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth + 1 < self.max_depth else []
-            rel = Path(folder).relative_to(self.root).as_posix()
-            prefix = "" if rel == "." else rel + "/"
-            keys.extend(prefix + f for f in sorted(files) if not f.startswith("."))
-        return keys
-
-    def read_bytes(self, key: str) -> bytes:
-        path = self.root.joinpath(*key.split("/"))
-        if path.stat().st_size > MAX_FINDINGS_BYTES:
-            raise ValueError(f"larger than {MAX_FINDINGS_BYTES // (1024 * 1024)} MB")
-        return path.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -144,16 +116,6 @@ class History:
 
     def accounts(self) -> list[str]:
         return sorted({a for r in self.runs for a in r.accounts})
-
-
-def is_run_key(key: str) -> bool:
-    """A findings.json that is a run of its own (not a `latest/` copy, not hidden)."""
-    parts = key.split("/")
-    return (
-        parts[-1] == FINDINGS_FILE
-        and "latest" not in parts[:-1]
-        and not any(p.startswith(".") for p in parts)
-    )
 
 
 def parse_time(value: Any) -> datetime:
@@ -300,9 +262,13 @@ def run_from_document(key: str, doc: Any) -> Run:
     )
 
 
-def iter_runs(source: RunSource) -> Iterator[tuple[str, Run | str]]:
-    """(key, Run) for each readable run under the source, (key, reason) for each that is not."""
-    for key in sorted(k for k in source.list_keys() if is_run_key(k)):
+def iter_runs(source: RunSource, depth: int = TREND_DEPTH) -> Iterator[tuple[str, Run | str]]:
+    """(key, Run) for each readable run under the source (the one run-key rule,
+    `auditor.outputs.run_findings_keys`, `depth` folders down at most), (key, reason) for each
+    that is not."""
+    from auditor.outputs import run_findings_keys
+
+    for key in run_findings_keys(source.list_keys(), depth):
         try:
             yield key, parse_run(key, source.read_bytes(key))
         except (OSError, ValueError, AuditorError) as exc:  # one unreadable object is one skipped run
@@ -314,13 +280,14 @@ def read_history(
     location: str = "",
     extra: tuple[Run, ...] = (),
     keep: Callable[[Run], bool] | None = None,
+    depth: int = TREND_DEPTH,
 ) -> History:
     """Every run under `source` (plus `extra`, e.g. the run being written; only those `keep` says
     yes to), oldest first, with the problems found: unreadable files, duplicates, runs with gaps,
     runs from older versions, and nights without a run."""
     runs: list[Run] = list(extra)
     problems: list[str] = []
-    for key, outcome in iter_runs(source):
+    for key, outcome in iter_runs(source, depth):
         if isinstance(outcome, str):
             problems.append(f"skipped {key}: {outcome}")
         elif keep is None or keep(outcome):
@@ -394,15 +361,13 @@ def _time_gaps(runs: list[Run]) -> list[str]:
 
 
 def open_location(location: str) -> RunSource:
-    """The source for a command-line LOCATION: `s3://BUCKET/PREFIX` or a local folder."""
-    if location.startswith("s3://"):
-        from auditor.outputs.s3 import S3Location  # the writers' module: boto3 stays out of history/
+    """The source for `trend`'s LOCATION: `s3://BUCKET/PREFIX` or a local folder (the output
+    locations' own reader, `auditor.outputs.open_location`; boto3 stays out of history/)."""
+    from auditor.outputs import open_location as open_output
 
-        try:
-            return S3Location.parse(location)
-        except AuditorError as exc:  # its messages name --out; here the location is an argument
-            raise HistoryError(str(exc).replace("--out ", "LOCATION ", 1)) from None
-    path = Path(location)
-    if not path.is_dir():
+    if not location.startswith("s3://") and not Path(location).is_dir():
         raise HistoryError(f"{location}: no such folder")
-    return LocalFolder(path)
+    try:
+        return open_output(location, max_depth=TREND_DEPTH)  # type: ignore[no-any-return]
+    except AuditorError as exc:  # its messages name --out; here the location is an argument
+        raise HistoryError(str(exc).replace("--out ", "LOCATION ", 1)) from None

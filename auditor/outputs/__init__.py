@@ -64,28 +64,36 @@ def is_s3(out: str | None) -> bool:
     return bool(out) and str(out).startswith("s3://")
 
 
-def open_location(out: str | Path, session: Any = None, endpoint_url: str | None = None) -> Any:
+def open_location(
+    out: str | Path, session: Any = None, endpoint_url: str | None = None, max_depth: int | None = None
+) -> Any:
     """The Location for `--out` (an `s3://BUCKET/PREFIX` URI or a folder). `session` is a boto3
-    session, used only for S3 (default: the standard credential chain)."""
+    session, used only for S3 (default: the standard credential chain); `max_depth` bounds how
+    many folders deep a local folder is listed."""
     if is_s3(str(out)):
         from auditor.outputs.s3 import S3Prefix
 
         return S3Prefix.from_uri(str(out), session=session, endpoint_url=endpoint_url)
     from auditor.outputs.local import LocalFolder
 
-    return LocalFolder(Path(out))
+    return LocalFolder(Path(out), max_depth=max_depth)
 
 
-def run_findings_keys(keys: list[str]) -> list[str]:
-    """The keys of every run's findings.json under a root: its own, and one folder down
-    (`latest/` is a copy, not a run of its own)."""
+def run_findings_keys(keys: list[str], depth: int = 1) -> list[str]:
+    """The one rule for what counts as a run under a root, used by `--baseline latest`, the
+    per-run history and `trend`: a `findings.json` in the root itself or at most `depth` folders
+    below it (`depth=1`: `ROOT/<run>/findings.json`, as `./reports/<stamp>/` and `--out s3://`
+    write them; `trend` reads `depth=2` for the Lambda's `ROOT/<account>/<run>/`). A `latest/`
+    folder holds a copy, not a run of its own; hidden and temporary files are not runs."""
     found = []
     for key in keys:
         parts = key.split("/")
-        if parts[-1] != FINDINGS or len(parts) > 2 or (len(parts) == 2 and parts[0] == LATEST):
+        if parts[-1] != FINDINGS or len(parts) - 1 > depth:
+            continue
+        if LATEST in parts[:-1] or any(p.startswith(".") or not p for p in parts):
             continue
         found.append(key)
-    return found
+    return sorted(found)
 
 
 def previous_run(location: Location) -> dict[str, Any] | None:

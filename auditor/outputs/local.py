@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,19 +17,26 @@ class LocalFolder:
     """A folder: the reading side shared with S3 (`list_keys`, `read_bytes`) and atomic writes."""
 
     root: Path
+    max_depth: int | None = None  # folders below the root that are listed (None: all)
 
     @property
     def uri(self) -> str:
         return str(self.root)
 
     def list_keys(self) -> list[str]:
-        """Every regular file under the root, relative, '/'-separated; temporary files left out."""
+        """Every regular file under the root (at most `max_depth` folders down), relative,
+        '/'-separated; hidden and temporary files left out."""
         if not self.root.is_dir():
             return []
-        keys = []
-        for path in self.root.rglob("*"):
-            if path.is_file() and not path.name.startswith("."):
-                keys.append(path.relative_to(self.root).as_posix())
+        keys: list[str] = []
+        base = len(self.root.parts)
+        for folder, dirs, files in os.walk(self.root):
+            depth = len(Path(folder).parts) - base
+            keep = self.max_depth is None or depth < self.max_depth
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if keep else []
+            rel = Path(folder).relative_to(self.root).as_posix()
+            prefix = "" if rel == "." else rel + "/"
+            keys.extend(prefix + f for f in files if not f.startswith(".") and Path(folder, f).is_file())
         return sorted(keys)
 
     def read_bytes(self, key: str) -> bytes:

@@ -88,11 +88,6 @@ class S3Prefix:
         kwargs: dict[str, Any] = {"endpoint_url": endpoint_url} if endpoint_url else {}
         return cls(bucket, prefix, session.client("s3", **kwargs))
 
-    @classmethod
-    def parse(cls, uri: str) -> S3Prefix:
-        """The location for an `s3://BUCKET/PREFIX` argument, with the default credential chain."""
-        return cls.from_uri(uri)
-
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
@@ -213,6 +208,3 @@ class S3Prefix:
                     f"{_detail(exc)}"
                 ) from None
         return RunWrite(folder=f"s3://{self.bucket}/{self._key(folder)}", objects=objects)
-
-
-S3Location = S3Prefix  # the name `trend` (auditor.history) asks for: S3Location.parse(uri)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from auditor.history.render import render_trend
-from auditor.history.runs import LocalFolder, read_history
+from auditor.history.runs import read_history
 from auditor.history.trend import analyse_history
+from auditor.outputs.local import LocalFolder
 from tests.browser.test_report_browser import ARTIFACTS, XSS, browser  # noqa: F401  (module fixture)
 from tests.history.runs_factory import run_doc, write_run
 

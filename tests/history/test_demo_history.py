@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from auditor.cli import main
-from auditor.history.runs import LocalFolder, read_history
+from auditor.history.runs import read_history
+from auditor.outputs.local import LocalFolder
 
 
 def test_demo_history_builds_nightly_runs_with_a_subnet_running_out(tmp_path, capsys):

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.history.runs import LocalFolder, read_history
+from auditor.history.runs import read_history
 from auditor.history.trend import MIN_RUNS, WINDOW_RUNS, analyse_history, forecast, last_reset, theil_sen
+from auditor.outputs.local import LocalFolder
 from tests.history.runs_factory import ACCOUNT, REGION, START, run_doc, write_run, write_series
 
 

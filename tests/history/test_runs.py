@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 from auditor.history.runs import (
-    LocalFolder,
-    is_run_key,
     parse_run,
     points_of,
     read_history,
 )
 from auditor.history.trend import analyse_history
+from auditor.outputs import run_findings_keys
+from auditor.outputs.local import LocalFolder
 from tests.history.runs_factory import ACCOUNT, REGION, run_doc, write_run
 
 
@@ -26,11 +26,38 @@ def test_local_folder_lists_relative_slash_keys_and_reads_them(tmp_path):
 
 
 def test_run_keys_skip_latest_copies_and_other_files():
+    def is_run_key(key: str, depth: int = 2) -> bool:
+        return run_findings_keys([key], depth) == [key]
+
     assert is_run_key("prod/2026-11-01T020000Z/findings.json")
     assert is_run_key("findings.json")
     assert not is_run_key("prod/latest/findings.json")
     assert not is_run_key("prod/2026-11-01T020000Z/report.html")
     assert not is_run_key("prod/.findings.json.abc.tmp")
+    assert not is_run_key(".hidden/2026-11-01T020000Z/findings.json")
+
+
+def test_one_run_key_rule_bounds_the_depth():
+    keys = [
+        "findings.json",
+        "2026-11-01T020000Z/findings.json",
+        "111122223333/2026-11-01T020000Z/findings.json",
+        "a/b/c/findings.json",
+        "latest/findings.json",
+    ]
+    assert run_findings_keys(keys) == ["2026-11-01T020000Z/findings.json", "findings.json"]
+    assert run_findings_keys(keys, 2) == [
+        "111122223333/2026-11-01T020000Z/findings.json",
+        "2026-11-01T020000Z/findings.json",
+        "findings.json",
+    ]
+
+
+def test_local_folder_listing_stops_at_max_depth(tmp_path):
+    write_run(tmp_path, "r1", run_doc(0))
+    write_run(tmp_path, "deep/er/r2", run_doc(1))
+    assert LocalFolder(tmp_path, max_depth=1).list_keys() == ["r1/findings.json"]
+    assert "deep/er/r2/findings.json" in LocalFolder(tmp_path).list_keys()
 
 
 def test_runs_are_ordered_by_generated_at_not_folder_name(tmp_path):

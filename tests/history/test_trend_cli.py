@@ -156,6 +156,26 @@ def test_other_accounts_runs_are_not_this_runs_history(tmp_path):
     assert not (out / "trend.html").exists()
 
 
+def test_history_is_one_level_under_the_root_never_a_deep_walk(tmp_path):
+    """`--out ~/x`: only `~/*/findings.json` are earlier runs; runs deeper down (an unrelated
+    project's reports, a folder of run folders) are not read, nor a findings.json in the root."""
+    home = tmp_path / "home"
+    for d in range(14, 24):  # the same account's runs, but two and three levels down
+        write_run(home, f"projects/audit/night-{d}", run_doc(d, subnets={"subnet-0": 30 + 5 * (24 - d)}))
+        write_run(home, f"reports/night-{d}-b", run_doc(d + 0.5, subnets={"subnet-0": 28 + 5 * (24 - d)}))
+    write_run(home, ".", run_doc(13, subnets={"subnet-0": 90}))  # ~/findings.json: not a run folder
+    out = home / "x"
+    assert main(["report", str(_snapshot_with_small_subnet(tmp_path, 30)), "--out", str(out), "--quiet"]) == 0
+    assert not (out / "trend.html").exists()
+    doc = json.loads((out / "findings.json").read_text())
+    assert not any("forecast" in f["detail"] for f in doc["findings"])
+    # one earlier run folder directly beside it is history
+    write_run(home, "night-23", run_doc(23, subnets={"subnet-0": 35}))
+    assert main(["report", str(_snapshot_with_small_subnet(tmp_path, 30)), "--out", str(out), "--quiet"]) == 0
+    assert (out / "trend.html").exists()
+    assert "2 runs of this account" in (out / "report.html").read_text()
+
+
 def test_demo_history_needs_at_least_two_nights(tmp_path, capsys):
     assert main(["demo", "--history", "1", "--out", str(tmp_path / "d")]) == 2
     assert "--history takes 2 to" in capsys.readouterr().err

@@ -259,6 +259,13 @@ def asff_findings(document: dict[str, Any]) -> list[dict[str, Any]]:
     out = [asff_finding(f, now, now, change=f.get("change")) for f in document["findings"]]
     since = (document.get("baseline") or {}).get("generated_at") or now
     out += [asff_finding(f, since, now, resolved=True) for f in confirmed_resolved(document)]
+    run_id = document.get("run_id")
+    if run_id:  # every file of a run carries its id (CONTRACT.md), here as a product field
+        for item in out:
+            fields = item["ProductFields"]
+            if len(fields) >= PRODUCT_FIELDS_MAX:
+                fields.pop(next(reversed(fields)))  # the last detail key gives way
+            fields["ecs-net-audit/run_id"] = str(run_id)
     return out
 
 

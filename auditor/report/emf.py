@@ -119,8 +119,12 @@ def emf_record(result: AuditResult, account: str, region: str) -> dict[str, Any]
 
 
 def emf_lines(result: AuditResult) -> list[str]:
-    """One compact JSON line per account and region."""
-    return [json.dumps(emf_record(result, a, r), separators=(",", ":")) for a, r in places(result)]
+    """One compact JSON line per account and region; `RunId` (a log property, not a metric or a
+    dimension) ties it to the run's other files."""
+    return [
+        json.dumps({**emf_record(result, a, r), "RunId": result.run_id}, separators=(",", ":"))
+        for a, r in places(result)
+    ]
 
 
 def render(result: AuditResult) -> dict[str, str]:

@@ -123,6 +123,9 @@ def ocsf_findings(document: dict[str, Any]) -> list[dict[str, Any]]:
     now, version = document["generated_at"], document["tool"]["version"]
     out = [ocsf_finding(f, now, version) for f in document["findings"]]
     out += [ocsf_finding(f, now, version, resolved=True) for f in confirmed_resolved(document)]
+    if document.get("run_id"):  # every file of a run carries its id (CONTRACT.md)
+        for event in out:
+            event["metadata"]["correlation_uid"] = str(document["run_id"])
     return out
 
 

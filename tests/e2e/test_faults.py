@@ -380,7 +380,8 @@ def test_8_a_partial_format_over_an_older_full_set_removes_the_stale_files(serve
 
 def test_8_every_file_of_a_run_carries_its_run_id(server, tmp_path):
     out = tmp_path / "out"
-    assert server.run("demo", "--out", str(out), "--format", "html,json,csv,md").returncode == 0
+    formats = "html,json,csv,md,asff,ocsf,emf"
+    assert server.run("demo", "--out", str(out), "--format", formats).returncode == 0
     run_id = findings_doc(out)["run_id"]
     for path in out.iterdir():
         assert run_id in path.read_text(), path.name

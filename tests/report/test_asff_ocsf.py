@@ -322,3 +322,23 @@ def test_resources_without_an_asff_type_are_other_with_their_arn():
         (item,) = asff_findings({**doc, "findings": [{**base, **change}]})
         assert (item["Resources"][0]["Type"], item["Resources"][0]["Id"]) == (kind, rid)
         assert errors(ASFF, item) == []
+
+
+def test_every_file_of_a_run_carries_its_run_id():
+    """One run's files belong together: ASFF in each finding's ProductFields, OCSF in
+    metadata.correlation_uid (valid against the 1.3.0 schema), EMF as a RunId property."""
+    result = analyse(small_snapshot(denied=True), Config())
+    files = render_all(result, ("json", "asff", "ocsf", "emf"))
+    assert json.loads(files["findings.json"])["run_id"] == result.run_id
+    asff = json.loads(files["findings.asff.json"])
+    assert asff and all(f["ProductFields"]["ecs-net-audit/run_id"] == result.run_id for f in asff)
+    assert not [e for f in asff for e in errors(ASFF, f)]
+    ocsf = json.loads(files["findings.ocsf.json"])
+    assert ocsf and all(e["metadata"]["correlation_uid"] == result.run_id for e in ocsf)
+    assert not [e for event in ocsf for e in errors(OCSF, event)]
+    emf = [json.loads(line) for line in files["metrics.emf.jsonl"].splitlines()]
+    assert emf and all(r["RunId"] == result.run_id for r in emf)
+    for r in emf:
+        (directive,) = r["_aws"]["CloudWatchMetrics"]
+        assert all("RunId" not in d for d in directive["Dimensions"])  # a property, not a dimension
+        assert "RunId" not in {m["Name"] for m in directive["Metrics"]}

@@ -221,6 +221,26 @@ def _instance_row(
     )
 
 
+HEADROOM_APIS = (
+    "ecs:ListTasks",
+    "ecs:DescribeTasks",
+    "ec2:DescribeInstances",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeNetworkInterfaces",
+)
+
+
+def headroom_unknown_because(inv: Inventory, row: InstanceCapacity) -> list[str]:
+    """What an instance's unknown headroom rests on: the APIs that did not succeed there, else the
+    fact no source gave (the trunk limit of its type, or its type's ENI count)."""
+    missing = inv.missing(row.account, row.region, *HEADROOM_APIS)
+    if missing:
+        return missing
+    if row.trunking == "on":
+        return [f"the ECS trunk task limit of instance type {row.instance_type or 'unknown'}"]
+    return ["ec2:DescribeInstanceTypes"]
+
+
 def instance_capacity(inv: Inventory) -> list[InstanceCapacity]:
     """One row per registered EC2 container instance (ECS Anywhere instances have none: no ENI
     slots to count, and no EC2 data behind them)."""

@@ -76,6 +76,18 @@ class AnalysisContext:
     def subnet_rows(self) -> dict[str, SubnetCapacity]:
         return {r.subnet_id: r for r in self.subnets}
 
+    @cached_property
+    def awsvpc_instances(self) -> tuple[InstanceCapacity, ...]:
+        """The container-instance rows that get an ENI verdict: those running awsvpc tasks, or in a
+        cluster that runs awsvpc tasks on EC2."""
+        inv = self.inventory
+        clusters = inv.clusters_with_awsvpc_ec2
+        return tuple(
+            row
+            for row in self.instances
+            if row.awsvpc_tasks or inv.container_instances[row.container_instance_arn].cluster_arn in clusters
+        )
+
     def missing(self, account: str, region: str, *apis: str) -> list[str]:
         """The APIs among `apis` that were attempted in that region and did not succeed."""
         return self.inventory.missing(account, region, *apis)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from auditor.model import ContainerInstance
 
 if TYPE_CHECKING:
+    from auditor.analysis.capacity import InstanceCapacity
     from auditor.analysis.inventory import Inventory
 
 SETTINGS_API = "ecs:ListAccountSettings"
@@ -74,6 +76,52 @@ def trunking_applies(ci: ContainerInstance, instance_type: str | None) -> bool |
         return False
     facts = trunking_facts(instance_type or "")
     return facts.trunking_supported if facts else None
+
+
+def trunk_would_help(inv: Inventory, row: InstanceCapacity) -> bool:
+    """A Linux instance of a type that supports trunking, without a trunk."""
+    ci = inv.container_instances[row.container_instance_arn]
+    return row.trunking == "off" and trunking_applies(ci, row.instance_type) is True
+
+
+def trunk_would_help_cluster(inv: Inventory, rows: Iterable[InstanceCapacity], cluster_arn: str) -> bool:
+    """Whether trunking would help any of the cluster's instances (`trunk_would_help`)."""
+    return any(
+        trunk_would_help(inv, row)
+        for row in rows
+        if inv.container_instances[row.container_instance_arn].cluster_arn == cluster_arn
+    )
+
+
+def slot_limit(inv: Inventory, row: InstanceCapacity) -> str:
+    """What limits an instance's awsvpc slots, so the advice names the real cause: `trunk` (it has
+    one: only more instances help), `windows` (trunking is Linux-only), `type` (its type does not
+    support trunking), `no-trunk` (the setting is enabled but it registered without a trunk) or
+    `setting` (trunking not enabled for its role)."""
+    ci = inv.container_instances[row.container_instance_arn]
+    if row.trunking == "on":
+        return "trunk"
+    if ci.os_type == "windows":
+        return "windows"
+    if trunking_applies(ci, row.instance_type) is False:
+        return "type"
+    if effective_setting(inv, ci) == "enabled":
+        return "no-trunk"
+    return "setting"
+
+
+def unread_setting_regions(inv: Inventory) -> list[tuple[str, str]]:
+    """(account, region) where the awsvpcTrunking setting could not be read and a cluster runs
+    awsvpc tasks on EC2 (`Inventory.clusters_with_awsvpc_ec2`; a cluster counts by its region)."""
+    awsvpc_clusters = inv.clusters_with_awsvpc_ec2
+    unread = {
+        (c.account, c.region) for c in inv.snapshot.coverage if c.api == SETTINGS_API and c.status != "ok"
+    }
+    return [
+        (account, region)
+        for account, region in sorted(unread)
+        if any(inv.clusters.get(arn) and inv.clusters[arn].region == region for arn in awsvpc_clusters)
+    ]
 
 
 def effective_setting(inv: Inventory, ci: ContainerInstance) -> str:

@@ -150,6 +150,17 @@ class Inventory:
         mode = self.service_network_mode(service)
         return None if mode is None else mode == "awsvpc"
 
+    def takes_instance_enis(self, service: Service) -> bool:
+        """An ACTIVE awsvpc REPLICA service on EC2 container instances: each of its tasks takes one of
+        an instance's ENI slots (DAEMON services are judged per instance)."""
+        return (
+            self.is_awsvpc(service) is True
+            and not self.is_fargate(service)
+            and service.launch_type != "EXTERNAL"
+            and service.scheduling_strategy != "DAEMON"
+            and service.status == "ACTIVE"
+        )
+
     @cached_property
     def clusters_with_awsvpc_ec2(self) -> frozenset[str]:
         """Clusters that run (or have services for) awsvpc tasks on EC2 container instances."""

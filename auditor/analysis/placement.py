@@ -3,6 +3,7 @@ constraints."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from auditor.analysis.inventory import Inventory
 from auditor.model import ContainerInstance, PlacementConstraint, Service, TaskDefinition
 
 DEFAULT_MAXIMUM_PERCENT = 200  # ECS's default for REPLICA services with the ECS deployment controller
+DEFAULT_MINIMUM_HEALTHY_PERCENT = 100
 _EXPRESSION = re.compile(
     r"^\s*attribute:(?P<name>[\w.\-]+)\s*(?P<op>==|!=|=~|!~|in|not_in)\s*(?P<value>.+?)\s*$", re.IGNORECASE
 )
@@ -127,6 +129,65 @@ def eligible_instances(
         if ok:
             result.append(ci)
     return result
+
+
+def registered_host_port(
+    td: TaskDefinition, container_name: str | None, container_port: int | None
+) -> int | None:
+    """The host port ECS registers a bridge task's load-balanced container on: that container port's
+    mapping, else the first static host port of the container (of any container when none is named)."""
+    host_ports = [p.port for p in static_host_ports(td) if container_name in (None, p.container)]
+    mapped = next(
+        (
+            pm.host_port
+            for c in td.containers
+            if c.name == container_name
+            for pm in c.port_mappings
+            if pm.container_port == container_port
+        ),
+        None,
+    )
+    return mapped if mapped else (host_ports[0] if host_ports else None)
+
+
+def service_constraints(inv: Inventory, service: Service) -> tuple[PlacementConstraint, ...]:
+    """The service's placement constraints and its task definition's."""
+    td = inv.task_definition_of(service)
+    return service.placement_constraints + (td.placement_constraints if td else ())
+
+
+def eligible_for(inv: Inventory, service: Service) -> list[ContainerInstance] | None:
+    """The instances of the service's cluster that can take its tasks (`eligible_instances`)."""
+    instances = [ci for ci in inv.instances_by_cluster.get(service.cluster_arn, []) if runs_here(ci, service)]
+    return eligible_instances(instances, service_constraints(inv, service))
+
+
+def minimum_healthy_percent(service: Service) -> int:
+    if service.minimum_healthy_percent is not None:
+        return service.minimum_healthy_percent
+    return DEFAULT_MINIMUM_HEALTHY_PERCENT
+
+
+def kept_while_deploying(service: Service) -> int:
+    """Tasks a deployment must keep running: `ceil(desired × minimumHealthyPercent / 100)`."""
+    return math.ceil(service.desired_count * minimum_healthy_percent(service) / 100)
+
+
+def host_port_claims(inv: Inventory) -> dict[tuple[str, str], list[Service]]:
+    """(cluster ARN, "port/protocol") → the ACTIVE services (two or more, by name) that bind that
+    static host port there."""
+    by_port: dict[tuple[str, str], list[Service]] = defaultdict(list)
+    for service in inv.snapshot.services:
+        td = inv.task_definition_of(service)
+        if td is None or service.status != "ACTIVE":
+            continue
+        for text in {p.text for p in static_host_ports(td)}:
+            by_port[(service.cluster_arn, text)].append(service)
+    return {
+        key: sorted(services, key=lambda s: s.name)
+        for key, services in sorted(by_port.items())
+        if len(services) >= 2
+    }
 
 
 def dynamic_port_services(inv: Inventory) -> dict[str, list[Service]]:

@@ -1,17 +1,20 @@
-"""Reading security-group rules: the ports a rule opens, whom it admits, and where from."""
+"""Reading security-group rules: the ports a rule opens, whom it admits, where from, and whether the
+internet can reach the group at all."""
 
 from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from auditor.analysis.inventory import Inventory
-from auditor.model import SecurityGroup, SecurityGroupRule, Vpc
+from auditor.model import Cluster, SecurityGroup, SecurityGroupRule, Vpc
 
 ALL_PROTOCOLS = ("-1", "all")
 PORTED_PROTOCOLS = ("tcp", "udp", "6", "17")
 INTERNET = ("0.0.0.0/0", "::/0")
+EPHEMERAL = (32768, 65535)  # Linux ip_local_port_range start … ECS's classic 49153-65535 end
 PRIVATE_RANGES = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -124,3 +127,104 @@ def group_attachments(inv: Inventory) -> dict[str, dict[str, set[str]]]:
             out[g]["attached_to"].add(f"service/{service.name}")
             out[g]["clusters"].add(service.cluster_arn)
     return out
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """How the internet could reach ENIs in a group; `reachable` None when ENIs were not collected."""
+
+    reachable: bool | None
+    public_enis: tuple[str, ...] = ()
+    load_balancers: tuple[str, ...] = ()
+
+
+def preserving_nlbs(inv: Inventory, clusters: set[str]) -> tuple[str, ...]:
+    """Internet-facing NLBs without security groups that keep client IPs, in front of services of
+    these clusters: their targets see internet sources directly."""
+    names = set()
+    for service in inv.snapshot.services:
+        if service.cluster_arn not in clusters:
+            continue
+        for lb in service.load_balancers:
+            tg = inv.target_groups.get(lb.target_group_arn or "")
+            if tg is None:
+                continue
+            preserves = tg.target_type == "instance" or (tg.protocol or "").upper() in ("UDP", "TCP_UDP")
+            for arn in tg.load_balancer_arns:
+                balancer = inv.load_balancers.get(arn)
+                if (
+                    balancer
+                    and preserves
+                    and balancer.type == "network"
+                    and not balancer.security_group_ids
+                    and balancer.scheme == "internet-facing"
+                ):
+                    names.add(balancer.name)
+    return tuple(sorted(names))
+
+
+def exposure(inv: Inventory, group: SecurityGroup, clusters: set[str]) -> Exposure:
+    """Whether an internet source in the group's rules has a path in: an ENI in the group with a
+    public address, or a client-IP-preserving internet-facing NLB in front of these clusters."""
+    if inv.missing(group.account, group.region, "ec2:DescribeNetworkInterfaces"):
+        return Exposure(reachable=None)
+    public = tuple(
+        sorted(
+            e.eni_id
+            for e in inv.snapshot.network_interfaces
+            if group.group_id in e.security_group_ids and e.public_ip
+        )
+    )
+    nlbs = preserving_nlbs(inv, clusters)
+    return Exposure(reachable=bool(public or nlbs), public_enis=public, load_balancers=nlbs)
+
+
+@dataclass(frozen=True)
+class WideRule:
+    """An inbound rule opening at least the threshold's number of ports, on a group attached to
+    ECS hosts, task ENIs or awsvpc services (`group_attachments`)."""
+
+    group: SecurityGroup
+    rule: SecurityGroupRule
+    span: tuple[int, int]
+    source_kind: str  # classify_source
+    attached_to: set[str]  # instance, ENI and service ids
+    clusters: set[str]  # cluster ARNs
+
+    @property
+    def source(self) -> str:
+        return source_text(self.rule)
+
+    @property
+    def port_count(self) -> int:
+        return self.span[1] - self.span[0] + 1
+
+    @property
+    def overlaps_ephemeral(self) -> bool:
+        return self.span[0] <= EPHEMERAL[1] and self.span[1] >= EPHEMERAL[0]
+
+
+@dataclass(frozen=True)
+class UnseenGroup:
+    """A group attached to ECS that was not collected, with the (first) cluster it serves."""
+
+    group_id: str
+    cluster: Cluster
+
+
+def wide_rules(inv: Inventory, min_ports: int) -> Iterator[WideRule | UnseenGroup]:
+    """The wide inbound rules of the groups on ECS hosts and tasks, group by group."""
+    lb_groups = {g for lb in inv.snapshot.load_balancers for g in lb.security_group_ids}
+    for group_id, used in sorted(group_attachments(inv).items()):
+        group = inv.security_groups.get(group_id)
+        if group is None:
+            cluster = inv.clusters.get(next(iter(sorted(used["clusters"]))))
+            if cluster:
+                yield UnseenGroup(group_id, cluster)
+            continue
+        for rule in group.ingress:
+            span = port_span(rule)
+            if span is None or span[1] - span[0] + 1 < min_ports:
+                continue
+            kind = classify_source(rule, group, inv.vpcs.get(group.vpc_id or ""), lb_groups)
+            yield WideRule(group, rule, span, kind, used["attached_to"], used["clusters"])

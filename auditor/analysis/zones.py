@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from auditor.analysis.placement import can_take_tasks
 
 if TYPE_CHECKING:
-    from auditor.analysis.capacity import InstanceCapacity
+    from auditor.analysis.capacity import EniPool, InstanceCapacity, Peak
     from auditor.analysis.inventory import Inventory
-    from auditor.model import Task
+    from auditor.model import Service, Task
 
 
 class SlotRow(Protocol):
@@ -157,3 +157,44 @@ def task_zone(inv: Inventory, task: Task) -> str | None:
             return subnet.availability_zone
     ci = inv.container_instances.get(task.container_instance_arn or "")
     return inv.availability_zone_of(ci) if ci is not None else None
+
+
+@dataclass(frozen=True)
+class EniShortfall:
+    """An awsvpc EC2 service's peak against the free ENI slots of the instances that can take its
+    tasks (those in its zones; each service judged alone against that pool)."""
+
+    running: int  # tasks it already runs
+    headroom: int  # free slots in its zones
+    shortfall: int  # peak − running − headroom
+    steady_shortfall: int  # the same from max(desired, auto-scaling max), without deployment extras
+    free_by_zone: dict[str, int]  # free slots per zone of its subnets
+    elsewhere: int  # free slots in the cluster's other zones, which do not count
+    short_zones: list[ZoneShortfall]
+
+
+def eni_shortfall(
+    inv: Inventory, pool: EniPool, service: Service, zones: frozenset[str], peak: Peak
+) -> EniShortfall | None:
+    """None when the service's peak fits the free slots of its zones."""
+    running = len(inv.service_tasks(service))
+    headroom = pool.cluster_free(service.cluster_arn, zones)
+    shortfall = peak.tasks - running - headroom
+    if shortfall <= 0:
+        return None
+    by_zone = pool.zone_free(service.cluster_arn)
+    short_zones = zone_shortfalls(
+        peak.tasks,
+        [inv.subnets[s].availability_zone for s in service.subnets if s in inv.subnets],
+        Counter(z for t in inv.service_tasks(service) if (z := task_zone(inv, t))),
+        by_zone,
+    )
+    return EniShortfall(
+        running=running,
+        headroom=headroom,
+        shortfall=shortfall,
+        steady_shortfall=peak.base - running - headroom,
+        free_by_zone={z: by_zone.get(z, 0) for z in sorted(zones)},
+        elsewhere=pool.cluster_free(service.cluster_arn) - headroom,
+        short_zones=short_zones,
+    )

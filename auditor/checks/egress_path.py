@@ -35,141 +35,32 @@ table, or (Fargate in public subnets) set assignPublicIp ENABLED.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from auditor.analysis.context import AnalysisContext
-from auditor.analysis.ipv6 import NAT64_PREFIX, ipv6_only_egress
-from auditor.analysis.placement import can_take_tasks, in_zones, runs_here
-from auditor.analysis.routes import (
-    default_route,
-    is_ipv6_only,
-    missing_endpoints,
-    needed_endpoints,
-    route_kind,
-)
+from auditor.analysis.egress import Path, Unseen, egress_gap, egress_paths
+from auditor.analysis.ipv6 import NAT64_PREFIX
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
-from auditor.model import RouteTable, Service, Subnet, TaskDefinition
+from auditor.model import Service
 
 ID = "egress-path"
-PRIVATE_ECR = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
 
 
-def _foreign_images(td: TaskDefinition | None) -> list[str]:
-    if td is None:
-        return []
-    return sorted(
-        {
-            c.image.split("/", 1)[0] if "/" in c.image else "docker.io"
-            for c in td.containers
-            if c.image and not PRIVATE_ECR.match(c.image)
-        }
-    )
-
-
-@dataclass(frozen=True)
-class Path:
-    """Where a service's start-up traffic leaves: a subnet, with the groups of the interfaces it
-    leaves through and whether they have public addresses."""
-
-    kind: str  # task (Fargate: the task ENI) | instance (EC2: the instance's primary ENI)
-    subnet: Subnet
-    groups: tuple[str, ...]
-    public: bool
-    instances: tuple[str, ...] = ()
-
-    @property
-    def sub_key(self) -> str:
-        return self.subnet.subnet_id if self.kind == "task" else f"instance:{self.subnet.subnet_id}"
-
-
-def _instance_paths(ctx: AnalysisContext, service: Service) -> Iterator[Path | Finding]:
-    """The subnets of the EC2 instances that can take the service's tasks; an unknown for an
-    instance whose subnet was not collected."""
-    inv = ctx.inventory
-    zones = inv.service_zones(service)
-    hosts: dict[str, list[tuple[str, tuple[str, ...], bool]]] = {}
-    for ci in inv.instances_by_cluster.get(service.cluster_arn, []):
-        if not can_take_tasks(ci) or not runs_here(ci, service):
-            continue
-        if not in_zones(inv.availability_zone_of(ci), zones):
-            continue
-        ec2 = inv.ec2_for(ci)
-        if ec2 is None or ec2.subnet_id not in inv.subnets:
-            yield CHECK.unknown(
-                ctx.at_service(service, f"instance:{ci.ec2_instance_id}"),
-                f"egress of {service.name} through instance {ci.ec2_instance_id} is unknown",
-                ctx.missing(service.account, service.region, "ec2:DescribeInstances", "ec2:DescribeSubnets")
-                or [f"the subnet of {ci.ec2_instance_id}"],
-            )
-            continue
-        primary = inv.enis.get(ec2.primary_eni_id or "")
-        public = bool(primary and primary.public_ip)
-        hosts.setdefault(str(ec2.subnet_id), []).append((ec2.instance_id, ec2.security_group_ids, public))
-    for subnet_id, found in sorted(hosts.items()):
-        groups = tuple(dict.fromkeys(g for _, gs, _ in found for g in gs))
-        public = all(p for _, _, p in found)
-        yield Path("instance", inv.subnets[subnet_id], groups, public, tuple(sorted(i for i, _, _ in found)))
-
-
-def _task_paths(ctx: AnalysisContext, service: Service) -> Iterator[Path | Finding]:
-    for subnet_id in service.subnets:
-        subnet = ctx.inventory.subnets.get(subnet_id)
-        if subnet is None:
-            yield CHECK.unknown(
-                ctx.at_service(service, subnet_id),
-                f"egress of {service.name} from {subnet_id} is unknown",
-                ctx.missing(service.account, service.region, "ec2:DescribeSubnets")
-                or [f"subnet {subnet_id}"],
-            )
-            continue
-        yield Path("task", subnet, service.security_groups, service.assign_public_ip == "ENABLED")
-
-
-def _judge_ipv6_only(ctx: AnalysisContext, service: Service, path: Path, table: RouteTable) -> Finding | None:
-    """An IPv6-only subnet leaves over `::/0` only; IPv4-only endpoints (ECR's default names among
-    them) need DNS64 on the subnet and a NAT64 route — unless VPC endpoints serve every need."""
-    subnet = path.subnet
-    egress = ipv6_only_egress(subnet, table)
-    if not egress.missing:
-        return None
-    td = ctx.inventory.task_definition_of(service)
-    ec2_launch = path.kind == "instance"
-    endpoints = missing_endpoints(ctx.inventory, path.groups, subnet, table, needed_endpoints(td, ec2_launch))
-    if not endpoints and not _foreign_images(td):
-        return None
-    route = default_route(table, ipv6_only=True)
-    return CHECK.finding(
-        ctx.at_service(service, path.sub_key),
-        "high",
-        f"{service.name} in IPv6-only {subnet.subnet_id} cannot reach IPv4-only endpoints such as ECR's "
-        f"(missing: {', '.join(egress.missing)})",
-        {
-            "subnet_id": subnet.subnet_id,
-            "path": path.kind,
-            "route": route.target_id if route else "none",
-            "route_table_id": table.route_table_id,
-            "route_kind": egress.route_kind,
-            "assign_public_ip": service.assign_public_ip or "DISABLED",
-            "missing_endpoints": [*egress.missing, *(f"VPC endpoint {e}" for e in endpoints)],
-            "launch_type": "EC2" if ec2_launch else "FARGATE",
-            "ipv6_only": True,
-            "dns64": egress.dns64,
-            "nat64": egress.nat64,
-        },
-        f"Turn on DNS64 (aws ec2 modify-subnet-attribute --subnet-id {subnet.subnet_id} --enable-dns64) "
-        f"and route {NAT64_PREFIX} of {table.route_table_id} to a NAT gateway (aws ec2 create-route "
-        f"--route-table-id {table.route_table_id} --destination-ipv6-cidr-block {NAT64_PREFIX} "
-        "--nat-gateway-id nat-…), with ::/0 to an egress-only internet gateway; or create the VPC "
-        "endpoints the tasks need.",
-    )
+def _unseen(ctx: AnalysisContext, service: Service, unseen: Unseen) -> Finding:
+    instance, subnet_id = unseen.instance_id, unseen.subnet_id
+    if subnet_id is None:  # an instance's subnet
+        where, fallback = f"through instance {instance}", f"the subnet of {instance}"
+        apis: tuple[str, ...] = ("ec2:DescribeInstances", "ec2:DescribeSubnets")
+    else:
+        where, fallback, apis = f"from {subnet_id}", f"subnet {subnet_id}", ("ec2:DescribeSubnets",)
+    missing = ctx.missing(service.account, service.region, *apis) or [fallback]
+    title = f"egress of {service.name} {where} is unknown"
+    return CHECK.unknown(ctx.at_service(service, unseen.sub_key), title, missing)
 
 
 def _judge(ctx: AnalysisContext, service: Service, path: Path) -> Finding | None:
-    inv = ctx.inventory
     subnet = path.subnet
     where = ctx.at_service(service, path.sub_key)
     unknown_title = f"egress of {service.name} from {subnet.subnet_id} is unknown"
@@ -177,51 +68,50 @@ def _judge(ctx: AnalysisContext, service: Service, path: Path) -> Finding | None
     if table is None:
         missing = ctx.missing(service.account, service.region, "ec2:DescribeRouteTables")
         return CHECK.unknown(where, unknown_title, missing or ["the subnet's route table"])
+    gap = egress_gap(ctx.inventory, path, table, ctx.inventory.task_definition_of(service))
+    if gap is None:
+        return None
     ec2_launch = path.kind == "instance"
-    ipv6_only = is_ipv6_only(subnet)
-    if ipv6_only:
-        return _judge_ipv6_only(ctx, service, path, table)
-    route = default_route(table, ipv6_only)
-    kind = route_kind(route, ipv6_only)
-    if kind == "egress" or (kind == "internet-gateway" and path.public):
-        return None
-    td = inv.task_definition_of(service)
-    missing = missing_endpoints(inv, path.groups, subnet, table, needed_endpoints(td, ec2_launch))
-    foreign = _foreign_images(td)
-    if foreign:
-        missing.append(f"internet access for images from {', '.join(foreign)}")
-    if not missing:
-        return None
+    detail: dict[str, object] = {
+        "subnet_id": subnet.subnet_id,
+        "path": path.kind,
+        "route": gap.route.target_id if gap.route else "none",
+        "route_table_id": table.route_table_id,
+        "route_kind": gap.route_kind,
+        "assign_public_ip": service.assign_public_ip or "DISABLED",
+        "missing_endpoints": gap.missing,
+        "launch_type": "EC2" if ec2_launch else "FARGATE",
+    }
+    if gap.ipv6 is not None:
+        detail.update(ipv6_only=True, dns64=gap.ipv6.dns64, nat64=gap.ipv6.nat64)
+        return CHECK.finding(
+            where,
+            "high",
+            f"{service.name} in IPv6-only {subnet.subnet_id} cannot reach IPv4-only endpoints such as "
+            f"ECR's (missing: {', '.join(gap.ipv6.missing)})",
+            detail,
+            f"Turn on DNS64 (aws ec2 modify-subnet-attribute --subnet-id {subnet.subnet_id} --enable-dns64) "
+            f"and route {NAT64_PREFIX} of {table.route_table_id} to a NAT gateway (aws ec2 create-route "
+            f"--route-table-id {table.route_table_id} --destination-ipv6-cidr-block {NAT64_PREFIX} "
+            "--nat-gateway-id nat-…), with ::/0 to an egress-only internet gateway; or create the VPC "
+            "endpoints the tasks need.",
+        )
     if ctx.missing(service.account, service.region, "ec2:DescribeVpcEndpoints"):
         return CHECK.unknown(where, unknown_title, ["ec2:DescribeVpcEndpoints"])
-    what = (
-        f"image pulls, secrets and logs of {service.name} leave through its instances' subnet "
-        f"{subnet.subnet_id}"
-        if ec2_launch
-        else f"{service.name} in {subnet.subnet_id}"
-    )
-    if kind == "internet-gateway":
+    through = f"image pulls, secrets and logs of {service.name} leave through its instances' subnet"
+    what = f"{through} {subnet.subnet_id}" if ec2_launch else f"{service.name} in {subnet.subnet_id}"
+    if gap.route_kind == "internet-gateway":
         why = "the instances have no public IP" if ec2_launch else "assignPublicIp is DISABLED"
         title = f"{what}, which routes to an internet gateway but {why}: no egress"
     else:
         title = f"{what}, which has no default route and lacks VPC endpoints"
-    detail: dict[str, object] = {
-        "subnet_id": subnet.subnet_id,
-        "path": path.kind,
-        "route": route.target_id if route else "none",
-        "route_table_id": table.route_table_id,
-        "route_kind": kind,
-        "assign_public_ip": service.assign_public_ip or "DISABLED",
-        "missing_endpoints": missing,
-        "launch_type": "EC2" if ec2_launch else "FARGATE",
-    }
     if path.instances:
         detail["instances"] = list(path.instances)
         detail["task_subnets"] = list(service.subnets)
     return CHECK.finding(
         where,
         "high",
-        title + f" (missing: {', '.join(missing)})",
+        title + f" (missing: {', '.join(gap.missing)})",
         detail,
         f"Route 0.0.0.0/0 of {table.route_table_id} to a NAT gateway, or create the missing "
         f"endpoints in {subnet.vpc_id} (aws ec2 create-vpc-endpoint --vpc-id {subnet.vpc_id} "
@@ -235,12 +125,8 @@ def run(ctx: AnalysisContext) -> Iterator[Finding]:
     for service in ctx.snapshot.services:
         if service.status != "ACTIVE" or not service.subnets or service.launch_type == "EXTERNAL":
             continue
-        paths = _task_paths if ctx.inventory.is_fargate(service) else _instance_paths
-        for path in paths(ctx, service):
-            if isinstance(path, Finding):
-                yield path
-                continue
-            finding = _judge(ctx, service, path)
+        for path in egress_paths(ctx.inventory, service):
+            finding = _unseen(ctx, service, path) if isinstance(path, Unseen) else _judge(ctx, service, path)
             if finding is not None:
                 yield finding
 

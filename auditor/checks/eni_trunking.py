@@ -34,6 +34,7 @@ from auditor.analysis.instance_facts import (
     effective_setting,
     tasks_without_trunk,
     trunking_facts,
+    unread_setting_regions,
 )
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
@@ -121,21 +122,11 @@ def _findings_for(ctx: AnalysisContext, row: InstanceCapacity) -> Iterator[Findi
 
 
 def run(ctx: AnalysisContext) -> Iterator[Finding]:
-    inv = ctx.inventory
-    awsvpc_clusters = inv.clusters_with_awsvpc_ec2
-    for row in ctx.instances:
-        ci = inv.container_instances[row.container_instance_arn]
-        if ci.cluster_arn in awsvpc_clusters or row.awsvpc_tasks:
-            yield from _findings_for(ctx, row)
-    unread = {
-        (c.account, c.region) for c in ctx.snapshot.coverage if c.api == SETTINGS_API and c.status != "ok"
-    }
-    for account, region in sorted(unread):
-        if any(inv.clusters.get(arn) and inv.clusters[arn].region == region for arn in awsvpc_clusters):
-            where = ctx.at_region(account, region)
-            yield CHECK.unknown(
-                where, f"the awsvpcTrunking setting in {region} could not be read", [SETTINGS_API]
-            )
+    for row in ctx.awsvpc_instances:
+        yield from _findings_for(ctx, row)
+    for account, region in unread_setting_regions(ctx.inventory):
+        title = f"the awsvpcTrunking setting in {region} could not be read"
+        yield CHECK.unknown(ctx.at_region(account, region), title, [SETTINGS_API])
 
 
 CHECK = Check(

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.analysis.context import AnalysisContext
-from auditor.analysis.placement import static_host_ports
+from auditor.analysis.placement import registered_host_port
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
@@ -45,11 +45,8 @@ def _judge(ctx: AnalysisContext, service: Service, lb: ServiceLoadBalancer, tg_a
     mode = inv.service_network_mode(service)
     if tg is None or mode is None:
         missing = ctx.missing(service.account, service.region, API, "ecs:DescribeTaskDefinition")
-        return CHECK.unknown(
-            where,
-            f"target group type of {service.name} is unknown",
-            missing or ([f"target group {tg_arn}"] if tg is None else ["task definition"]),
-        )
+        missing = missing or ([f"target group {tg_arn}"] if tg is None else ["task definition"])
+        return CHECK.unknown(where, f"target group type of {service.name} is unknown", missing)
     expected = "ip" if mode == "awsvpc" else "instance"
     detail: dict[str, object] = {
         "network_mode": mode,
@@ -73,18 +70,7 @@ def _judge(ctx: AnalysisContext, service: Service, lb: ServiceLoadBalancer, tg_a
             "to it and update the service.",
         )
     if mode == "bridge" and td is not None:
-        host_ports = [p.port for p in static_host_ports(td) if lb.container_name in (None, p.container)]
-        mapped = next(
-            (
-                pm.host_port
-                for c in td.containers
-                if c.name == lb.container_name
-                for pm in c.port_mappings
-                if pm.container_port == lb.container_port
-            ),
-            None,
-        )
-        host_port = mapped if mapped else (host_ports[0] if host_ports else None)
+        host_port = registered_host_port(td, lb.container_name, lb.container_port)
         if host_port and tg.port is not None and tg.port != host_port:
             detail["host_port"] = host_port
             return CHECK.finding(
@@ -140,17 +126,15 @@ def run(ctx: AnalysisContext) -> Iterator[Finding]:
     for service in ctx.snapshot.services:
         if service.status != "ACTIVE":
             continue
-        for lb in service.load_balancers:
-            # Classic Load Balancers have no target group type; the alternate group (native
-            # blue/green, linear, canary) takes the new revision's tasks and is judged alike.
-            for tg_arn in dict.fromkeys(a for a in (lb.target_group_arn, lb.alternate_target_group_arn) if a):
-                finding = _judge(ctx, service, lb, tg_arn)
-                if finding is not None:
-                    yield finding
-        for lattice in service.vpc_lattice:
-            finding = _judge_lattice(ctx, service, lattice)
-            if finding is not None:
-                yield finding
+        # Classic Load Balancers have no target group type; the alternate group (native blue/green,
+        # linear, canary) takes the new revision's tasks and is judged alike.
+        found = [
+            _judge(ctx, service, lb, arn)
+            for lb in service.load_balancers
+            for arn in dict.fromkeys(a for a in (lb.target_group_arn, lb.alternate_target_group_arn) if a)
+        ]
+        found += [_judge_lattice(ctx, service, lattice) for lattice in service.vpc_lattice]
+        yield from (f for f in found if f is not None)
 
 
 CHECK = Check(

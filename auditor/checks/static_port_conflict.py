@@ -23,19 +23,12 @@ or lower `minimumHealthyPercent` (e.g. 50) so deployments can stop old tasks fir
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from collections.abc import Iterator
 
+from auditor.analysis import placement
 from auditor.analysis.capacity import peak_tasks
 from auditor.analysis.context import AnalysisContext
-from auditor.analysis.placement import (
-    DEFAULT_MAXIMUM_PERCENT,
-    HostPort,
-    eligible_instances,
-    runs_here,
-    static_host_ports,
-)
+from auditor.analysis.placement import HostPort, static_host_ports
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
@@ -52,22 +45,16 @@ def _count_findings(
     ctx: AnalysisContext, service: Service, ports: list[HostPort], mode: str
 ) -> Iterator[Finding]:
     inv = ctx.inventory
-    td = inv.task_definition_of(service)
-    constraints = service.placement_constraints + (td.placement_constraints if td else ())
     where = ctx.at_service(service)
-    instances = [ci for ci in inv.instances_by_cluster.get(service.cluster_arn, []) if runs_here(ci, service)]
-    eligible = eligible_instances(instances, constraints)
+    eligible = placement.eligible_for(inv, service)
     if eligible is None:
         yield CHECK.unknown(
             where,
             f"instances that can run {service.name} are unknown (placement expression not read)",
-            [c.expression for c in constraints if c.type == "memberOf"],
+            [c.expression for c in placement.service_constraints(inv, service) if c.type == "memberOf"],
         )
         return
-    percent = service.maximum_percent or DEFAULT_MAXIMUM_PERCENT
     peak = peak_tasks(service.desired_count, service)
-    min_healthy = service.minimum_healthy_percent if service.minimum_healthy_percent is not None else 100
-    must_keep = math.ceil(service.desired_count * min_healthy / 100)
     count = len(eligible)
     detail: dict[str, object] = {
         "network_mode": mode,
@@ -76,9 +63,9 @@ def _count_findings(
         "peak_tasks": peak,
         "eligible_instances": count,
         "conflicting_services": [],
-        "maximum_percent": percent,
-        "minimum_healthy_percent": min_healthy,
-        "deployment_deadlock": count <= must_keep,
+        "maximum_percent": service.maximum_percent or placement.DEFAULT_MAXIMUM_PERCENT,
+        "minimum_healthy_percent": placement.minimum_healthy_percent(service),
+        "deployment_deadlock": count <= placement.kept_while_deploying(service),
     }
     ports_text = ", ".join(_port_text(ports))
     if service.desired_count > count:
@@ -107,18 +94,8 @@ def _count_findings(
 
 def _claims(ctx: AnalysisContext) -> Iterator[Finding]:
     inv = ctx.inventory
-    by_port: dict[tuple[str, str], list[Service]] = defaultdict(list)
-    for service in ctx.snapshot.services:
-        td = inv.task_definition_of(service)
-        if td is None or service.status != "ACTIVE":
-            continue
-        for text in {p.text for p in static_host_ports(td)}:
-            by_port[(service.cluster_arn, text)].append(service)
-    for (cluster_arn, text), services in sorted(by_port.items()):
+    for (cluster_arn, text), services in placement.host_port_claims(inv).items():
         port, _, protocol = text.partition("/")
-        if len(services) < 2:
-            continue
-        services = sorted(services, key=lambda s: s.name)
         names = [s.name for s in services]
         first = services[0]
         td = inv.task_definition_of(first)

@@ -27,18 +27,16 @@ wide rule.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from auditor.analysis.context import AnalysisContext
 from auditor.analysis.placement import dynamic_port_services
-from auditor.analysis.sg_rules import classify_source, group_attachments, port_span, source_text
+from auditor.analysis.sg_rules import EPHEMERAL, Exposure, UnseenGroup, WideRule, exposure, wide_rules
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
-from auditor.model import SecurityGroup, SecurityGroupRule, Service
+from auditor.model import Service
 
 ID = "wide-port-range"
-EPHEMERAL = (32768, 65535)  # Linux ip_local_port_range start … ECS's classic 49153-65535 end
 SEVERITY_BY_SOURCE = {
     "internet": "critical",
     "public-cidr": "high",
@@ -52,81 +50,19 @@ SEVERITY_BY_SOURCE = {
 
 
 def run(ctx: AnalysisContext) -> Iterator[Finding]:
-    snapshot, inv = ctx.snapshot, ctx.inventory
-    lb_groups = {g for lb in snapshot.load_balancers for g in lb.security_group_ids}
-    dynamic = dynamic_port_services(inv)
-    for group_id, used in sorted(group_attachments(inv).items()):
-        group = inv.security_groups.get(group_id)
-        if group is None:
-            cluster = inv.clusters.get(next(iter(sorted(used["clusters"]))))
-            if cluster:
-                where = ctx.at_uncollected(
-                    "security-group", group_id, cluster.account, cluster.region, cluster.name
-                )
-                yield CHECK.unknown(
-                    where,
-                    f"inbound rules of {group_id} are unknown",
-                    ctx.missing(cluster.account, cluster.region, "ec2:DescribeSecurityGroups")
-                    or ["ec2:DescribeSecurityGroups (group not returned)"],
-                )
+    dynamic = dynamic_port_services(ctx.inventory)
+    for wide in wide_rules(ctx.inventory, ctx.config.thresholds.wide_port_min_ports):
+        if isinstance(wide, UnseenGroup):
+            c = wide.cluster
+            yield CHECK.unknown(
+                ctx.at_uncollected("security-group", wide.group_id, c.account, c.region, c.name),
+                f"inbound rules of {wide.group_id} are unknown",
+                ctx.missing(c.account, c.region, "ec2:DescribeSecurityGroups")
+                or ["ec2:DescribeSecurityGroups (group not returned)"],
+            )
             continue
-        services = sorted(
-            {s.name: s for c in used["clusters"] for s in dynamic.get(c, [])}.values(), key=lambda s: s.name
-        )
-        for rule in group.ingress:
-            span = port_span(rule)
-            if span is None or span[1] - span[0] + 1 < ctx.config.thresholds.wide_port_min_ports:
-                continue
-            yield _finding(ctx, group, rule, span, lb_groups, used, services)
-
-
-@dataclass(frozen=True)
-class Exposure:
-    """How the internet could reach ENIs in a group; `reachable` None when ENIs were not collected."""
-
-    reachable: bool | None
-    public_enis: tuple[str, ...] = ()
-    load_balancers: tuple[str, ...] = ()
-
-
-def _preserving_nlbs(ctx: AnalysisContext, clusters: set[str]) -> tuple[str, ...]:
-    """Internet-facing NLBs without security groups that keep client IPs, in front of services of
-    these clusters: their targets see internet sources directly."""
-    inv = ctx.inventory
-    names = set()
-    for service in ctx.snapshot.services:
-        if service.cluster_arn not in clusters:
-            continue
-        for lb in service.load_balancers:
-            tg = inv.target_groups.get(lb.target_group_arn or "")
-            if tg is None:
-                continue
-            preserves = tg.target_type == "instance" or (tg.protocol or "").upper() in ("UDP", "TCP_UDP")
-            for arn in tg.load_balancer_arns:
-                balancer = inv.load_balancers.get(arn)
-                if (
-                    balancer
-                    and preserves
-                    and balancer.type == "network"
-                    and not balancer.security_group_ids
-                    and balancer.scheme == "internet-facing"
-                ):
-                    names.add(balancer.name)
-    return tuple(sorted(names))
-
-
-def exposure(ctx: AnalysisContext, group: SecurityGroup, clusters: set[str]) -> Exposure:
-    if ctx.missing(group.account, group.region, "ec2:DescribeNetworkInterfaces"):
-        return Exposure(reachable=None)
-    public = tuple(
-        sorted(
-            e.eni_id
-            for e in ctx.snapshot.network_interfaces
-            if group.group_id in e.security_group_ids and e.public_ip
-        )
-    )
-    nlbs = _preserving_nlbs(ctx, clusters)
-    return Exposure(reachable=bool(public or nlbs), public_enis=public, load_balancers=nlbs)
+        services = {s.name: s for c in wide.clusters for s in dynamic.get(c, [])}
+        yield _finding(ctx, wide, sorted(services.values(), key=lambda s: s.name))
 
 
 def _reach_text(reach: Exposure | None) -> str:
@@ -140,39 +76,29 @@ def _reach_text(reach: Exposure | None) -> str:
     return "; no ENI in the group has a public address"
 
 
-def _finding(
-    ctx: AnalysisContext,
-    group: SecurityGroup,
-    rule: SecurityGroupRule,
-    span: tuple[int, int],
-    lb_groups: set[str],
-    used: dict[str, set[str]],
-    services: list[Service],
-) -> Finding:
-    inv = ctx.inventory
-    kind = classify_source(rule, group, inv.vpcs.get(group.vpc_id or ""), lb_groups)
+def _finding(ctx: AnalysisContext, wide: WideRule, services: list[Service]) -> Finding:
+    inv, group, rule, span, kind = ctx.inventory, wide.group, wide.rule, wide.span, wide.source_kind
     severity = SEVERITY_BY_SOURCE[kind]
     reach: Exposure | None = None
     if kind in ("internet", "public-cidr"):
-        reach = exposure(ctx, group, used["clusters"])
+        reach = exposure(inv, group, wide.clusters)
         if reach.reachable is False:
             severity = "medium"
-    count = span[1] - span[0] + 1
-    source = source_text(rule)
+    source = wide.source
     suggested = sorted({g for s in services for g in inv.load_balancer_groups_of(s)})
-    clusters = sorted(inv.cluster_name(c) for c in used["clusters"])
+    clusters = sorted(inv.cluster_name(c) for c in wide.clusters)
     detail = {
         "group_id": group.group_id,
         "group_name": group.name,
         "protocol": rule.protocol,
         "from_port": span[0],
         "to_port": span[1],
-        "port_count": count,
+        "port_count": wide.port_count,
         "source": source,
         "source_kind": kind,
-        "overlaps_ephemeral": span[0] <= EPHEMERAL[1] and span[1] >= EPHEMERAL[0],
-        "attached_to": sorted(used["attached_to"])[:50],
-        "attached_count": len(used["attached_to"]),
+        "overlaps_ephemeral": wide.overlaps_ephemeral,
+        "attached_to": sorted(wide.attached_to)[:50],
+        "attached_count": len(wide.attached_to),
         "dynamic_port_services": [s.name for s in services],
         "load_balancer_groups": suggested,
     }
@@ -195,7 +121,7 @@ def _finding(
         )
     proto = "all protocols" if rule.protocol == "-1" else rule.protocol
     where = ctx.at_group(group, clusters, f"{rule.protocol}:{span[0]}-{span[1]}:{source}")
-    ports = f"{count} ports ({proto} {span[0]}-{span[1]})"
+    ports = f"{wide.port_count} ports ({proto} {span[0]}-{span[1]})"
     title = f"{group.group_id} ({group.name}) opens {ports} to {source} [{kind}]{_reach_text(reach)}"
     return CHECK.finding(where, severity, title, detail, recommendation)
 

@@ -30,16 +30,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.errors import AuditorError, ConfigError
+from auditor.findings import SEVERITIES, severity_counts, severity_rank
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 DEFAULT_ROLE_NAME = "ecs-net-audit"
 LAMBDA_FORMATS = ("html", "json", "md", "emf")  # csv only when the config asks: it loads pandas
 RESULT_LIMIT = 4000  # bytes: the handler's summary stays under 4 KB (a Map state's item output)
 MESSAGE_LIMIT = 200_000  # bytes: SNS takes 256 KB
 LISTED_NEW = 20  # findings named in a message; the rest are counted
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ROLE = re.compile(r"^[\w+=,.@/-]{1,512}$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 
 
 # --- structured logs ------------------------------------------------------------------------------
@@ -73,6 +70,8 @@ class Settings:
 
     @classmethod
     def load(cls, env: Mapping[str, str], event: Any) -> Settings:
+        from auditor.config import _ACCOUNT, _EXTERNAL_ID, _ROLE_NAME  # the CLI's rules, one copy
+
         out = env.get("ECS_NET_AUDIT_OUT", "").strip()
         if not out.startswith("s3://"):
             raise ConfigError("ECS_NET_AUDIT_OUT must be an s3://BUCKET/PREFIX location")
@@ -87,7 +86,7 @@ class Settings:
         if account is not None and not (isinstance(account, str) and _ACCOUNT.match(account)):
             raise ConfigError(f"event 'account' must be a 12-digit account id, got {account!r}")
         role_name = event.get("role_name") or DEFAULT_ROLE_NAME
-        if not isinstance(role_name, str) or not _ROLE.match(role_name):
+        if not isinstance(role_name, str) or not _ROLE_NAME.match(role_name) or "//" in role_name:
             raise ConfigError(f"event 'role_name' is not an IAM role name: {role_name!r}")
         external_id = event.get("external_id") or None
         if external_id is not None and not (isinstance(external_id, str) and _EXTERNAL_ID.match(external_id)):
@@ -295,11 +294,11 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
         print(line, flush=True)  # EMF: CloudWatch Logs extracts the metrics from these lines
 
     new = _new_findings(result)
-    summary = _counts(result.findings)
-    new_counts = _counts(new)
+    summary = dict(result.severity_counts)
+    new_counts = severity_counts(new)
     was_complete = previous is None or bool(previous.get("complete", True))
     became_incomplete = result.incomplete and was_complete
-    alerting = [f for f in new if _rank(f.severity) >= _rank(settings.notify_on)]
+    alerting = [f for f in new if severity_rank(f.severity) >= severity_rank(settings.notify_on)]
     notified: bool | str = False
     if (alerting or became_incomplete) and settings.notify_topic:
         subject, body = notification(
@@ -352,17 +351,6 @@ def collection_seconds(context: Any, configured: float) -> float:
     if remaining_ms is None:
         return configured
     return max(10.0, min(configured, remaining_ms() / 1000.0 - WRITE_MARGIN))
-
-
-def _rank(severity: str) -> int:
-    return len(SEVERITIES) - SEVERITIES.index(severity)
-
-
-def _counts(findings: Any) -> dict[str, int]:
-    counts = dict.fromkeys(SEVERITIES, 0)
-    for f in findings:
-        counts[f.severity] += 1
-    return counts
 
 
 def _new_findings(result: Any) -> list[Any]:
@@ -669,11 +657,7 @@ class OrgMerge:
         for account in accounts:
             self.accounts.append(
                 {
-                    "account": account,
-                    "name": self.names.get(account, ""),
-                    "status": "ok" if complete else "partial",
-                    "regions": " ".join(scope.get("regions", [])),
-                    **counts,
+                    **self._row(account, "ok" if complete else "partial", scope.get("regions", []), counts),
                     "report": item.get("report") or "",
                 }
             )
@@ -682,15 +666,19 @@ class OrgMerge:
         self.complete = False
         self.accounts.append(
             {
-                "account": item.get("account") or "unknown",
-                "name": self.names.get(str(item.get("account")), ""),
-                "status": "failed",
-                "regions": " ".join(item.get("regions") or []),
-                **dict.fromkeys(SEVERITIES, 0),
+                **self._row(str(item.get("account") or "unknown"), "failed", item.get("regions") or [], {}),
                 "report": "",
                 "error": _plain(item.get("error", "failed"), 500),
             }
         )
+
+    def _row(self, account: str, status: str, regions: list[str], counts: dict[str, int]) -> dict[str, Any]:
+        """The many-account row of accounts.csv (auditor/account_status.py's AccountRow); `status`
+        here is the account run's: `ok` complete, `partial` incomplete, `failed` no run."""
+        from auditor.account_status import AccountRow
+
+        row = AccountRow(account, self.names.get(account, ""), status, " ".join(regions), **counts)
+        return row.to_dict()
 
     def files(self) -> dict[str, str]:
         from auditor.outputs import SCHEMA
@@ -751,20 +739,14 @@ class OrgMerge:
         import csv
         import io
 
+        from auditor.account_status import AccountRow
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["account", "name", "status", "regions", *SEVERITIES, "report"])
+        columns = [*AccountRow.__dataclass_fields__, "report", "run_id"]
+        writer.writerow(columns)
         for a in self.accounts:
-            writer.writerow(
-                [
-                    a["account"],
-                    a.get("name", ""),
-                    a["status"],
-                    a["regions"],
-                    *(a[s] for s in SEVERITIES),
-                    a["report"],
-                ]
-            )
+            writer.writerow([*(a[c] for c in columns[:-1]), self.run_id])
         return buffer.getvalue()
 
     def _summary_md(self) -> str:

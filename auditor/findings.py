@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,14 @@ _RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
 def severity_rank(severity: str) -> int:
     """A number that orders severities: info 0 … critical 4."""
     return _RANK[severity]
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Findings per severity, every severity present, most severe first."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
 
 
 def finding_id(check: str, account: str, region: str, resource_id: str, sub_key: str = "") -> str:

@@ -11,7 +11,7 @@ from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
 from auditor.analysis.zones import ZoneCapacity
 from auditor.baseline import Baseline
 from auditor.config import Config
-from auditor.findings import SEVERITIES, Finding, severity_rank
+from auditor.findings import Finding, severity_counts, severity_rank
 from auditor.model import Coverage, Snapshot
 
 if TYPE_CHECKING:
@@ -39,10 +39,7 @@ class AuditResult:
     @cached_property
     def severity_counts(self) -> dict[str, int]:
         """Findings per severity, every severity present, most severe first."""
-        counts = dict.fromkeys(SEVERITIES, 0)
-        for f in self.findings:
-            counts[f.severity] += 1
-        return counts
+        return severity_counts(self.findings)
 
     @cached_property
     def coverage_gaps(self) -> tuple[Coverage, ...]:

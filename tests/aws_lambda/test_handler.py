@@ -273,3 +273,14 @@ def test_assumed_session_follows_the_config_chain_and_endpoint(monkeypatch: pyte
     assert kwargs["endpoint_url"] == "http://localhost:5000"
     assert kwargs["partition"] == "aws" and kwargs["region"] == REGION
     assert aws_lambda._session_for(settings, config, base, "210987654321", "aws", REGION) is base
+
+
+def test_one_copy_of_the_core_rules() -> None:
+    """Severities, counts and the account/role/external-id rules are the core's, not copies."""
+    from auditor import findings
+
+    assert aws_lambda.SEVERITIES is findings.SEVERITIES
+    assert not hasattr(aws_lambda, "_counts") and not hasattr(aws_lambda, "_ROLE")
+    env = {"ECS_NET_AUDIT_OUT": f"s3://{BUCKET}/{PREFIX}"}
+    with pytest.raises(aws_lambda.ConfigError, match="role_name"):
+        aws_lambda.Settings.load(env, {"account": "210987654321", "role_name": "team//audit"})  # as config.py

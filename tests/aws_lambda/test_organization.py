@@ -243,3 +243,23 @@ def test_org_merge_keeps_zones_and_names_the_invoke_action(monkeypatch: pytest.M
     assert out["capacity"]["zones"] == [zone]
     rows = [c for c in out["coverage"] if c["account"] == "210987654321"]
     assert [(c["api"], c["status"]) for c in rows] == [("lambda:InvokeFunction", "error")]
+
+
+def test_org_accounts_csv_has_the_many_account_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One accounts.csv shape (auditor/account_status.py), then the org's report and run_id."""
+    from auditor.account_status import AccountRow
+
+    monkeypatch.setenv("AWS_REGION", REGION)
+    merged = aws_lambda.OrgMerge(names={ACCOUNT: "payments"})
+    doc = {
+        "scope": {"accounts": [ACCOUNT], "regions": [REGION], "clusters": []},
+        "findings": [{"severity": "high"}],
+        "complete": False,
+    }
+    merged.add(doc, {"account": ACCOUNT, "report": "s3://b/r.html"})
+    merged.failed({"account": "210987654321", "error": "boom"})
+    rows = list(csv.reader(io.StringIO(merged.files()["accounts.csv"])))
+    assert rows[0] == [*AccountRow.__dataclass_fields__, "report", "run_id"]
+    counts = ["0", "1", "0", "0", "0"]
+    assert rows[1] == [ACCOUNT, "payments", "partial", REGION, *counts, "s3://b/r.html", merged.run_id]
+    assert rows[2][:3] == ["210987654321", "", "failed"] and rows[2][-1] == merged.run_id

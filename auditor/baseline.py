@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import limits
-from auditor.errors import ConfigError
+from auditor.errors import AuditorError, ConfigError
 from auditor.findings import Finding
 
 SCHEMA = "ecs-net-audit/findings/v1"
@@ -26,24 +26,43 @@ class Baseline:
         return sum(1 for c in self.changes.values() if c == change)
 
 
-def load_baseline(path: str | Path) -> dict[str, Any]:
-    """A previous `findings.json`, checked enough to compare with; ConfigError (exit 2) if not."""
-    text = limits.read_bounded(path, limits.BASELINE_MAX_BYTES, ConfigError, "baseline")
+def check_findings(
+    data: bytes | str, where: str, error: type[AuditorError] = ConfigError, unnamed_schema: bool = False
+) -> dict[str, Any]:
+    """The one findings.json validator — `--baseline FILE`, `--baseline latest` (either location)
+    and every run `trend` and a run's history read: at most `limits.BASELINE_MAX_BYTES`, JSON with
+    the input limits' number bounds, this tool's schema, findings with unique string ids. Anything
+    else raises `error` (one line naming `where`); a caller that may skip a bad run catches it.
+    `unnamed_schema` (trend's history) also accepts a document without `schema`, as the first
+    versions wrote it; another schema is refused all the same."""
+    if len(data) > limits.BASELINE_MAX_BYTES:
+        raise error(f"{where} is larger than the limit of {limits.BASELINE_MAX_BYTES:,} bytes")
     try:
-        doc = limits.loads_json(text, ConfigError, f"baseline {path}")
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise error(f"{where} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        doc = limits.loads_json(text, error, where)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"baseline {path} is not valid JSON: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise ConfigError(f"baseline {path} is not an ecs-net-audit findings.json ({SCHEMA})")
+        raise error(f"{where} is not valid JSON: {exc}") from None
+    unnamed = unnamed_schema and isinstance(doc, dict) and doc.get("schema") is None
+    if not isinstance(doc, dict) or (doc.get("schema") != SCHEMA and not unnamed):
+        raise error(f"{where} is not an ecs-net-audit findings.json ({SCHEMA})")
     findings = doc.get("findings")
     if not isinstance(findings, list) or not all(
         isinstance(f, dict) and isinstance(f.get("id"), str) for f in findings
     ):
-        raise ConfigError(f"baseline {path}: 'findings' must be a list of findings with ids")
+        raise error(f"{where}: 'findings' must be a list of findings with ids")
     ids = [f["id"] for f in findings]
     if len(set(ids)) != len(ids):
-        raise ConfigError(f"baseline {path}: a finding id appears twice")
+        raise error(f"{where}: a finding id appears twice")
     return doc
+
+
+def load_baseline(path: str | Path) -> dict[str, Any]:
+    """A previous `findings.json`, checked enough to compare with; ConfigError (exit 2) if not."""
+    text = limits.read_bounded(path, limits.BASELINE_MAX_BYTES, ConfigError, "baseline")
+    return check_findings(text, f"baseline {path}", ConfigError)
 
 
 def compare(findings: tuple[Finding, ...] | list[Finding], previous: dict[str, Any]) -> Baseline:

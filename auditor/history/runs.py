@@ -19,7 +19,6 @@ silently dropped. A figure a run did not collect is absent, never a zero.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections import Counter
@@ -218,12 +217,12 @@ def _eni_quota_points(doc: dict[str, Any], findings: list[dict[str, Any]]) -> li
 
 
 def parse_run(key: str, raw: bytes) -> Run:
-    """One findings.json, checked and boiled down; ValueError says why it cannot be used."""
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"not JSON ({exc.__class__.__name__})") from None
-    return run_from_document(key, doc)
+    """One findings.json, checked by the one validator (`auditor.baseline.check_findings`, as
+    `--baseline` reads it) and boiled down; HistoryError says why it cannot be used (the caller
+    skips that run and reports it)."""
+    from auditor.baseline import check_findings
+
+    return run_from_document(key, check_findings(raw, "the file", HistoryError, unnamed_schema=True))
 
 
 def run_from_document(key: str, doc: Any) -> Run:

@@ -16,7 +16,6 @@ from typing import Any, Protocol
 from auditor.outputs.base import (
     FINDINGS,
     LATEST,
-    MAX_BASELINE_BYTES,
     SCHEMA,
     OutputError,
     as_bytes,
@@ -27,7 +26,6 @@ from auditor.outputs.base import (
 __all__ = [
     "FINDINGS",
     "LATEST",
-    "MAX_BASELINE_BYTES",
     "SCHEMA",
     "Location",
     "OutputError",

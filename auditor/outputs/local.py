@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.fileio import write_atomic
-from auditor.outputs.base import as_bytes
+from auditor.limits import BASELINE_MAX_BYTES
+from auditor.outputs.base import OutputError, as_bytes
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class LocalFolder:
         path = self._path(key)
         if not path.is_file():
             raise FileNotFoundError(f"{self.root}/{key}")
+        if path.stat().st_size > BASELINE_MAX_BYTES:  # not read into memory at all
+            raise OutputError(f"{self.root}/{key} is larger than the limit of {BASELINE_MAX_BYTES:,} bytes")
         return path.read_bytes()
 
     def write_files(self, files: Mapping[str, str | bytes]) -> list[str]:

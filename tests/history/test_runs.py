@@ -78,8 +78,8 @@ def test_unreadable_files_are_skipped_and_reported(tmp_path):
     history = read_history(LocalFolder(tmp_path), "x")
     assert [r.folder for r in history.runs] == ["good"]
     text = "\n".join(history.problems)
-    assert "broken/findings.json: not JSON" in text
-    assert "other/findings.json: schema 'something/else'" in text
+    assert "broken/findings.json: the file is not valid JSON" in text
+    assert "other/findings.json: the file is not an ecs-net-audit findings.json" in text
     assert "undated/findings.json: no readable generated_at" in text
     assert "latest" not in text
 
@@ -183,9 +183,33 @@ def test_eni_quota_from_an_older_runs_finding():
 def test_nonsense_numbers_are_skipped():
     doc = run_doc(0, subnets={"subnet-a": 40})
     doc["capacity"]["subnets"][0]["available"] = True
-    doc["capacity"]["subnets"][0]["projected_free"] = 1e300
+    doc["capacity"]["subnets"][0]["projected_free"] = 1e13
     run = parse_run("x/findings.json", json.dumps(doc).encode())
     assert not [p for p in run.points if p.resource_id == "subnet-a"]
+
+
+def test_runs_go_through_the_baseline_validator(tmp_path, monkeypatch):
+    """One validator for --baseline FILE, --baseline latest and trend: its number bounds, its
+    duplicate-id check and its size limit (limits.BASELINE_MAX_BYTES) — a bad run is skipped."""
+    from auditor import limits
+    from auditor.outputs import previous_run
+
+    write_run(tmp_path, "good", run_doc(0))
+    huge = run_doc(1)
+    huge["capacity"]["subnets"] = [{"subnet_id": "subnet-a", "usable": 1, "available": 1e300}]
+    write_run(tmp_path, "huge-number", huge)
+    twice = run_doc(2, findings={"high": 1})
+    twice["findings"].append(dict(twice["findings"][0]))
+    write_run(tmp_path, "duplicate-ids", twice)
+    history = read_history(LocalFolder(tmp_path), "x")
+    assert [r.folder for r in history.runs] == ["good"]
+    text = "\n".join(history.problems)
+    assert "skipped huge-number/findings.json: the file: the number" in text
+    assert "duplicate-ids/findings.json: the file: a finding id appears twice" in text
+    assert previous_run(LocalFolder(tmp_path))["generated_at"] == run_doc(0)["generated_at"]  # type: ignore[index]
+    monkeypatch.setattr(limits, "BASELINE_MAX_BYTES", 100)
+    assert previous_run(LocalFolder(tmp_path)) is None  # every run is over the (one) limit
+    assert read_history(LocalFolder(tmp_path), "x").runs == ()
 
 
 def test_an_organisation_report_beside_the_accounts_own_runs_is_not_counted_twice(tmp_path):

@@ -69,3 +69,29 @@ def test_build_uses_manylinux_wheels_only() -> None:
         and "--only-binary=:all:" in script
         and "--target" in script
     )
+
+
+def bucket_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        s
+        for policy in role["Properties"]["Policies"]
+        if isinstance(policy, dict) and "PolicyDocument" in policy  # SAM policy templates aside
+        for s in policy["PolicyDocument"]["Statement"]
+        if s.get("Effect") == "Allow"
+        and s.get("Resource") in ({"Fn::GetAtt": "RunsBucket.Arn"}, {"Fn::GetAtt": ["RunsBucket", "Arn"]})
+    ]
+
+
+def test_roles_that_write_runs_may_list_the_bucket_without_a_prefix_condition() -> None:
+    # The handler's reachability check is HeadBucket, which IAM authorises as s3:ListBucket with no
+    # s3:prefix in the request; without plain ListBucket, a missing latest/findings.json answers
+    # 403 instead of 404, and the aggregator cannot list the prefix to name its run folder.
+    resources = load("template.yaml")["Resources"]
+    for name in ("AuditRole", "OrgRole"):
+        lists = [
+            s
+            for s in bucket_statements(resources[name])
+            if "s3:ListBucket" in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        ]
+        assert lists, f"{name} cannot list the runs bucket"
+        assert all("Condition" not in s for s in lists), f"{name}: HeadBucket carries no s3:prefix"

@@ -80,9 +80,15 @@ def _clusters_of_group(inv: Inventory, group: AutoScalingGroup) -> set[str]:
     }
     for ci in inv.snapshot.container_instances:
         ec2 = inv.ec2_for(ci)
-        if ec2 is not None and ec2.auto_scaling_group == group.name and ci.region == group.region:
+        if ec2 is not None and _same_group(ci, ec2.auto_scaling_group, group):
             clusters.add(ci.cluster_arn)
     return clusters
+
+
+def _same_group(ci: ContainerInstance, group_name: str | None, group: AutoScalingGroup) -> bool:
+    """An Auto Scaling group is named uniquely only within its account and region: the same
+    infrastructure code gives every account of an organisation the same names."""
+    return (group_name, ci.account, ci.region) == (group.name, group.account, group.region)
 
 
 def _awsvpc_daemons(inv: Inventory, clusters: set[str]) -> int:
@@ -124,8 +130,11 @@ def _auto_scaling_demand(inv: Inventory, demand: Counter[str]) -> None:
         members = [
             ci
             for ci in inv.snapshot.container_instances
-            if ci.ec2_instance_id in set(group.instance_ids)
-            or ((ec2 := inv.ec2_for(ci)) is not None and ec2.auto_scaling_group == group.name)
+            if (ci.account, ci.region) == (group.account, group.region)
+            and (
+                ci.ec2_instance_id in set(group.instance_ids)
+                or ((ec2 := inv.ec2_for(ci)) is not None and _same_group(ci, ec2.auto_scaling_group, group))
+            )
         ]
         per_instance = addresses_per_instance(
             _group_gets_trunks(inv, group, members), _awsvpc_daemons(inv, clusters)
@@ -147,7 +156,7 @@ def _managed_instances_demand(
         members = [
             ci
             for ci in inv.snapshot.container_instances
-            if ci.capacity_provider == provider.name and ci.region == provider.region
+            if (ci.capacity_provider, ci.account, ci.region) == (provider.name, provider.account, provider.region)
         ]
         mine = [by_arn[ci.arn] for ci in members if ci.arn in by_arn]
         free = sum(

@@ -159,6 +159,15 @@ def test_a_group_nobody_in_ecs_uses_adds_nothing():
     assert all(s.scale_out_demand == 0 for s in context(b).subnets)
 
 
+def test_a_group_of_the_same_name_in_another_account_feeds_no_cluster_here():
+    # Infrastructure code gives every account of an organisation the same group names: a group is
+    # matched to container instances only within its own account and region.
+    b = asg_world(max_size=10, desired=1, trunk=True)
+    assert any(s.scale_out_demand for s in context(b).subnets)
+    b.records["auto_scaling_groups"][0] = replace(b.records["auto_scaling_groups"][0], account="210987654321")
+    assert all(s.scale_out_demand == 0 for s in context(b).subnets)
+
+
 def test_a_group_behind_a_capacity_provider_without_instances_uses_the_account_setting():
     b = asg_world(max_size=4, desired=0, trunk=False)
     b.records["container_instances"] = []

@@ -441,7 +441,7 @@ def _scan_many(args: argparse.Namespace, config: Config, session: Any, clients: 
     plans, notes = plan_accounts(clients, config.scan, own, home)
     if not args.quiet:
         for note in notes:
-            print(note, file=sys.stderr)
+            say(note, sys.stderr)  # account names come from AWS: neutralised
     progress = CollectionProgress(live=False if args.quiet else None)
     try:
         snapshot = collect_accounts(plans, session, config.scan, regions, home, progress=progress)

@@ -106,3 +106,28 @@ def test_role_chain_in_the_config(tmp_path, capsys):
     bad.write_text('[scan]\nrole_chain = ["hub"]\n')
     assert main(["scan", "--org", "--config", str(bad), "--region", "us-east-1"]) == 2
     assert "scan.role_chain" in capsys.readouterr().err
+
+
+def test_account_notes_reach_the_terminal_neutralised(monkeypatch, capsys, tmp_path):
+    # plan_accounts' notes embed Organizations account names: AWS data, so no escape sequence or
+    # bidirectional override may reach the terminal through them.
+    import auditor.collect
+    import auditor.collect.fanout as fanout
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setattr(auditor.collect, "identify", lambda *a, **k: ACCOUNT)
+    monkeypatch.setattr(
+        fanout, "plan_accounts", lambda *a, **k: ([], [f"account {OTHER} (\x1b[31mprod\u202e) is SUSPENDED"])
+    )
+
+    def stop(*a, **k):
+        raise SystemExit(0)
+
+    monkeypatch.setattr(fanout, "collect_accounts", stop)
+    with pytest.raises(SystemExit):
+        main(["scan", "--account", f"{ACCOUNT},{OTHER}", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert "SUSPENDED" in err
+    assert "\x1b" not in err and "\u202e" not in err

@@ -156,7 +156,8 @@ def _managed_instances_demand(
         members = [
             ci
             for ci in inv.snapshot.container_instances
-            if (ci.capacity_provider, ci.account, ci.region) == (provider.name, provider.account, provider.region)
+            if (ci.capacity_provider, ci.account, ci.region)
+            == (provider.name, provider.account, provider.region)
         ]
         mine = [by_arn[ci.arn] for ci in members if ci.arn in by_arn]
         free = sum(

@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 
-from auditor.account_status import AccountRow, account_rows, many_accounts
+from auditor.account_status import AccountRow, account_rows
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
 from auditor.analysis.zones import ZoneCapacity
 from auditor.result import AuditResult
@@ -92,9 +92,10 @@ def render(result: AuditResult) -> dict[str, Iterable[str]]:
             (r.to_dict() for r in result.zones), list(ZoneCapacity.__dataclass_fields__), result.run_id
         ),
     }
-    if many_accounts(result.snapshot):
-        rows = account_rows(result.snapshot, result.findings)
-        files["accounts.csv"] = _table(
-            (r.to_dict() for r in rows), list(AccountRow.__dataclass_fields__), result.run_id
-        )
+    # One row per attempted account, in every audit (a one-account run has one row), so a script
+    # reads the same file whatever the scope.
+    rows = account_rows(result.snapshot, result.findings)
+    files["accounts.csv"] = _table(
+        (r.to_dict() for r in rows), list(AccountRow.__dataclass_fields__), result.run_id
+    )
     return files

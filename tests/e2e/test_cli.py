@@ -25,6 +25,7 @@ def test_scan_writes_every_file_and_exits_by_fail_on(server, tmp_path):
         "findings.json",
         "snapshot.json",
         "findings.csv",
+        "accounts.csv",
         "capacity_instances.csv",
         "capacity_subnets.csv",
         "capacity_zones.csv",

@@ -124,6 +124,7 @@ def test_csv_tables_have_contract_columns_and_unknowns_empty():
 def test_formats_select_files(tmp_path):
     paths = write_reports(hostile_result(), tmp_path / "o", ("csv",))
     assert sorted(p.name for p in paths) == [
+        "accounts.csv",  # one row per attempted account, in every audit
         "capacity_instances.csv",
         "capacity_subnets.csv",
         "capacity_zones.csv",

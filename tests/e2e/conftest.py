@@ -107,7 +107,7 @@ class Server:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # torn down with tests/e2e: its recorder and stand-ins stop there
 def server() -> Iterator[Server]:
     from moto.server import ThreadedMotoServer
 
@@ -207,7 +207,7 @@ def _at(session, url):
     return Pointed()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _fault_proxy(server: Server) -> Iterator[FaultProxy]:
     yield from started(server.url)
 

@@ -34,10 +34,15 @@ ROOT = HERE.parent
 SEED = 7
 RUNS = ("demo", "large", "offline")
 
+# moto's ids come from its seeded mock_random, but some backends (VPC Lattice) draw them from
+# uuid.uuid4: that is seeded here too, so the demo's ids are the same run after run.
 _SEEDED_CLI = (
-    "import sys; from moto.moto_api._internal import mock_random; mock_random.seed({seed}); "
+    "import sys, random, uuid; from moto.moto_api._internal import mock_random; mock_random.seed({seed}); "
+    "_ids = random.Random({seed}); uuid.uuid4 = lambda: uuid.UUID(int=_ids.getrandbits(128), version=4); "
     "from auditor.cli import main; raise SystemExit(main(sys.argv[1:]))"
 )
+# Detail values that follow the wall clock of the run that built the world, not the analysis.
+CLOCK_KEYS = ("registered_at",)
 
 
 def cli(*args: str) -> None:
@@ -98,7 +103,10 @@ def normalised(document: dict[str, Any]) -> dict[str, Any]:
         "coverage": sorted(
             (c["account"], c["region"], c["api"], c["status"], c["detail"]) for c in document["coverage"]
         ),
-        "findings": document["findings"],
+        "findings": [
+            {**f, "detail": {k: v for k, v in f["detail"].items() if k not in CLOCK_KEYS}}
+            for f in document["findings"]
+        ],
         # the contract's two capacity tables (later versions may add more, e.g. `regions`)
         "capacity": {k: document["capacity"][k] for k in ("container_instances", "subnets")},
     }

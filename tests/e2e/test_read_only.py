@@ -97,7 +97,7 @@ def test_no_secret_value_reaches_any_output(server, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     files = sorted(out.iterdir())
-    assert len(files) == 7  # html, json ×2, csv ×4
+    assert len(files) == 8  # html, json ×2, csv ×5 (findings, accounts, three capacity tables)
     for path in files:
         text = path.read_text()
         for secret in SECRET_VALUES:

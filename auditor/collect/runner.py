@@ -291,9 +291,14 @@ def _report_unknown_clusters(results: list[RegionResult], cluster_names: Sequenc
         r.coverage = tuple(rows)
 
 
+# The run's first call asks whether the endpoint and the credentials answer at all: an endpoint
+# that refuses connections should give exit 3 in seconds, not after the full retry budget.
+IDENTIFY_ATTEMPTS = 3
+
+
 def identify(clients: Clients, region: str) -> str:
     """The account id behind the credentials; CollectError (exit 3) with what to do if none."""
-    client = clients.get("sts", region)
+    client = clients.get("sts", region, max_attempts=IDENTIFY_ATTEMPTS)
     try:
         return str(client.get_caller_identity()["Account"])
     except botocore.exceptions.NoCredentialsError:

@@ -233,11 +233,17 @@ class Clients:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
-    def get(self, service: str, region: str) -> Any:
-        key = (service, region)
+    def get(self, service: str, region: str, max_attempts: int | None = None) -> Any:
+        """The shared client; `max_attempts` gives one with a smaller retry budget (the first call
+        of a run, which only asks whether anyone answers, should not retry for a minute)."""
+        key = (service, region) if max_attempts is None else (service, f"{region}#{max_attempts}")
         with self._lock:
             if key not in self._clients:
-                kwargs: dict[str, Any] = {"region_name": region, "config": self._config}
+                config = self._config
+                if max_attempts is not None:
+                    retries = {**(config.retries or {}), "total_max_attempts": max_attempts}
+                    config = config.merge(botocore.config.Config(retries=retries))
+                kwargs: dict[str, Any] = {"region_name": region, "config": config}
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
                 client = self.session.client(service, **kwargs)

@@ -56,3 +56,30 @@ def test_everything_denied_is_exit_3(clients):
     clients.session.events.register("provide-client-params", deny)
     with pytest.raises(CollectError, match="nothing could be collected"):
         collect(clients, ("us-east-1",))
+
+
+def test_an_endpoint_that_refuses_connections_is_given_up_after_a_few_attempts():
+    # The first call only asks whether anyone answers: a closed port must give exit 3 in seconds,
+    # not after the whole retry budget (10 attempts with backoff took about a minute).
+    import socket
+
+    import boto3
+
+    from auditor.collect.runner import IDENTIFY_ATTEMPTS, identify
+    from auditor.collect.session import Clients
+    from auditor.errors import CollectError
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    clients = Clients(session, endpoint_url=f"http://127.0.0.1:{port}")
+    attempts: list[str] = []
+    clients.get("sts", "us-east-1", max_attempts=IDENTIFY_ATTEMPTS).meta.events.register(
+        "before-send", lambda request, **_: attempts.append(request.url)
+    )
+    with pytest.raises(CollectError, match="endpoint unreachable"):
+        identify(clients, "us-east-1")
+    assert len(attempts) == IDENTIFY_ATTEMPTS == 3

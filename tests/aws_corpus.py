@@ -229,7 +229,7 @@ class CorpusClients(Clients):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.stubbers: list[CorpusStubber] = []
 
-    def get(self, service: str, region: str) -> Any:
+    def get(self, service: str, region: str, max_attempts: int | None = None) -> Any:  # one stub per client
         key = (service, region)
         with self._lock:
             if key not in self._clients:

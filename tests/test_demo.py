@@ -69,7 +69,7 @@ def test_demo_is_complete_two_regions_all_modes(result):
         "default",
     }
     assert {t.launch_type for t in snapshot.tasks} == {"EC2", "FARGATE"}
-    assert len(snapshot.scalable_targets) == 2
+    assert len(snapshot.scalable_targets) == 3
 
 
 def test_realism_layer_closes_moto_gaps(result):
@@ -111,6 +111,20 @@ def test_demo_shows_real_fleet_shapes(result):
     assert finding.detail["free_in_other_zones"] > 0
     (failed,) = [f for f in result.findings if f.check == "instance-registration"]
     assert failed.severity == "high" and "trunk" in failed.detail["status_reason"]
+
+
+def test_demo_static_port_scale_out(result):
+    """`metrics-sidecar` (static host port 9100, auto scaling up to 4, collected through the
+    Application Auto Scaling API) cannot scale out on the 3 instances of prod-web."""
+    sidecar = next(s for s in result.snapshot.services if s.name == "metrics-sidecar")
+    (finding,) = [
+        f
+        for f in result.findings
+        if f.check == "static-port-conflict" and f.resource_id == sidecar.arn and not f.sub_key
+    ]  # its port claim with node-exporter is a finding of its own (sub-key port:9100/tcp)
+    assert finding.severity == "medium" and "scale out" in finding.title
+    detail = finding.detail
+    assert (detail["max_capacity"], detail["eligible_instances"], detail["scale_out_shortfall"]) == (4, 3, 1)
 
 
 def test_demo_snapshot_round_trips(result):

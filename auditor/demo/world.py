@@ -20,7 +20,8 @@ us-east-1 — trunking enabled account-wide (VPC 10.0.0.0/16)
   services `legacy-admin` (bridge, static host port 8081, 4 wanted on 3 instances, target group port
     8080) → static-port-conflict high, lb-target-type low; `status-page` (static port, fits) quiet;
     `node-exporter` (host mode, root) and `metrics-sidecar` both on host port 9100 → network-mode
-    medium, static-port-conflict medium
+    medium, static-port-conflict medium; `metrics-sidecar` scales up to 4 on 3 instances →
+    static-port-conflict medium (the scale-out cannot place)
   `public-api` (Fargate, public IPs, `instance` target group) → public-ip, lb-target-type high;
     `payments` in `tight`, which has only ecr endpoints → egress-path high (logs, secretsmanager);
     private subnets leave through a NAT gateway (quiet); a leftover task ENI → orphan-eni, an ELB's
@@ -533,7 +534,8 @@ def _build_primary(client: ClientFactory, world: World) -> None:
         b.run_on_host("prod-web", exporter_td, "service:node-exporter", host, "node-exporter", 9100, 9100)
     b.service("prod-web", "node-exporter", exporter_td, 0, daemon=True, running=3)
     sidecar_td = b.task_definition("metrics-sidecar", "bridge", port=9100, host_port=9100, user="1000")
-    b.service("prod-web", "metrics-sidecar", sidecar_td, 1, running=0)
+    # ... and auto scaling may take it to 4 copies of its static port on 3 instances: the scale-out fails
+    b.service("prod-web", "metrics-sidecar", sidecar_td, 1, running=0, scale_max=4)
 
     batch_td = b.task_definition("nightly-report", "none")
     b.run_on_host("prod-web", batch_td, "family:nightly-report", small, "nightly-report", None, None)

@@ -430,7 +430,13 @@ def _security_hub_import(
 def _scan_many(args: argparse.Namespace, config: Config, session: Any, clients: Any) -> int:
     """`scan --org` / `--account`: every account side by side, one report."""
     from auditor.collect import identify
-    from auditor.collect.fanout import AccountPlan, account_session, collect_accounts, plan_accounts
+    from auditor.collect.fanout import (
+        plan_accounts,
+        require_data,
+        spool_accounts,
+    )
+    from auditor.combine import analyse_files
+    from auditor.fileio import remove_temporary_folder, temporary_folder
 
     home = session.region_name or (config.scan.regions[0] if config.scan.regions else "us-east-1")
     regions: tuple[str, ...] | None = (
@@ -443,10 +449,26 @@ def _scan_many(args: argparse.Namespace, config: Config, session: Any, clients: 
         for note in notes:
             say(note, sys.stderr)  # account names come from AWS: neutralised
     progress = CollectionProgress(live=False if args.quiet else None)
+    spool = temporary_folder("ecs-net-audit-accounts-")
     try:
-        snapshot = collect_accounts(plans, session, config.scan, regions, home, progress=progress)
+        try:
+            spooled = spool_accounts(plans, session, config.scan, regions, home, spool, progress=progress)
+        finally:
+            progress.finish(len(regions or ()) * len(plans), quiet=args.quiet or progress.calls == 0)
+        require_data(spooled)
+        # each account analysed on its own and let go: memory follows the largest account
+        with analyse_files([path for path, _ in spooled], config) as combined:
+            remove_temporary_folder(spool)
+            return _finish_many(args, config, session, combined.result(previous), own, home)
     finally:
-        progress.finish(len(regions or ()) * len(plans), quiet=args.quiet or progress.calls == 0)
+        remove_temporary_folder(spool)
+
+
+def _finish_many(
+    args: argparse.Namespace, config: Config, session: Any, result: AuditResult, own: str, home: str
+) -> int:
+    from auditor.collect.fanout import AccountPlan, account_session
+
     partition = session.get_partition_for_region(home)
     sessions: dict[str, Any] = {}
 
@@ -458,7 +480,7 @@ def _scan_many(args: argparse.Namespace, config: Config, session: Any, clients: 
         return sessions[account]
 
     importer = _security_hub_import(session_for, config, args.quiet) if args.security_hub else None
-    return _finish(analyse(snapshot, config, previous), config, "scan", args.quiet, importer)
+    return _finish(result, config, "scan", args.quiet, importer)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -553,13 +575,21 @@ def _trend_formats(value: str | None, allowed: tuple[str, ...]) -> tuple[str, ..
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from auditor.merge import load_many
+    from auditor.snapshot import load
 
     config = _config(args)
     previous = _previous(args, config)
-    snapshot = load_many(args.snapshot)
-    _check_out_location(config)
-    return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
+    paths = list(dict.fromkeys(args.snapshot))
+    if len(paths) == 1:
+        snapshot = load(paths[0])
+        _check_out_location(config)
+        return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
+    from auditor.combine import analyse_files
+
+    # several snapshots: each analysed on its own and let go (auditor/combine.py)
+    with analyse_files(paths, config) as combined:
+        _check_out_location(config)
+        return _finish(combined.result(previous), config, "report", args.quiet)
 
 
 def policy_document(member: bool = False, security_hub: bool = False) -> dict[str, Any]:

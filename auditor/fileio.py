@@ -13,6 +13,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,6 +23,7 @@ from auditor.errors import AuditorError
 from auditor.interrupts import deferred
 
 _TEMPS: set[str] = set()  # temporary files not yet renamed or removed, for clean-up on a signal
+_TEMP_FOLDERS: set[str] = set()  # spool folders of a run in progress (auditor/combine.py, --org)
 Content = str | bytes | Iterable[str]  # a whole file, or its text in chunks
 
 
@@ -77,9 +79,25 @@ def _discard(tmp: str) -> None:
 
 
 def remove_temporary_files() -> None:
-    """Remove every temporary file this process still has (after a signal or a failure)."""
+    """Remove every temporary file and spool folder this process still has (after a signal or a
+    failure)."""
     for tmp in list(_TEMPS):
         _discard(tmp)
+    for folder in list(_TEMP_FOLDERS):
+        remove_temporary_folder(Path(folder))
+
+
+def temporary_folder(prefix: str) -> Path:
+    """A new private folder under the system's temporary folder, removed by
+    `remove_temporary_folder` or, after a signal, by `remove_temporary_files`."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    _TEMP_FOLDERS.add(folder)
+    return Path(folder)
+
+
+def remove_temporary_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    _TEMP_FOLDERS.discard(str(folder))
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

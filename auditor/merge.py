@@ -42,24 +42,29 @@ def _ordered(values: Sequence[Sequence[str]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for seq in values for v in seq))
 
 
-def merge(snapshots: Sequence[tuple[str, Snapshot]]) -> Snapshot:
-    """One snapshot of every input (`(label, snapshot)`, the label naming it in errors, usually
-    its file). SnapshotError when two inputs hold the same account and region."""
-    if not snapshots:
-        raise SnapshotError("no snapshot to merge")
-    if len(snapshots) == 1:
-        return snapshots[0][1]
-    seen: dict[tuple[str, str], str] = {}
-    for label, snapshot in snapshots:
-        for pair in sorted(covered(snapshot)):
-            if pair in seen:
+class Disjoint:
+    """Remembers which input held each account and region; `add` refuses a pair seen before
+    (SnapshotError naming both inputs)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str], str] = {}
+
+    def add(self, label: str, snapshot: Snapshot) -> None:
+        pairs = covered(snapshot)
+        for pair in sorted(pairs):
+            if pair in self.seen:
                 raise SnapshotError(
-                    f"account {pair[0]} region {pair[1]} is in both {seen[pair]} and {label}: "
+                    f"account {pair[0]} region {pair[1]} is in both {self.seen[pair]} and {label}: "
                     "give each account and region once"
                 )
-        for pair in covered(snapshot):
-            seen[pair] = label
-    parts = [s for _, s in snapshots]
+        for pair in pairs:
+            self.seen[pair] = label
+
+
+def concat(parts: Sequence[Snapshot]) -> Snapshot:
+    """One snapshot holding every part's records (no check: see `merge`)."""
+    if len(parts) == 1:
+        return parts[0]
     # records of no account (instance type facts) are the same wherever they were read: once each
     fields: dict[str, Any] = {
         name: tuple(dict.fromkeys(r for s in parts for r in getattr(s, name)))
@@ -75,6 +80,19 @@ def merge(snapshots: Sequence[tuple[str, Snapshot]]) -> Snapshot:
         cluster_filter=_ordered([s.cluster_filter for s in parts]),
         **fields,
     )
+
+
+def merge(snapshots: Sequence[tuple[str, Snapshot]]) -> Snapshot:
+    """One snapshot of every input (`(label, snapshot)`, the label naming it in errors, usually
+    its file). SnapshotError when two inputs hold the same account and region."""
+    if not snapshots:
+        raise SnapshotError("no snapshot to merge")
+    if len(snapshots) == 1:
+        return snapshots[0][1]
+    disjoint = Disjoint()
+    for label, snapshot in snapshots:
+        disjoint.add(label, snapshot)
+    return concat([s for _, s in snapshots])
 
 
 def load_many(paths: Sequence[str | Path]) -> Snapshot:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
+from auditor.analysis.facts import RunFacts
 from auditor.analysis.zones import ZoneCapacity
 from auditor.baseline import Baseline
 from auditor.config import Config
@@ -31,6 +33,19 @@ class AuditResult:
     baseline: Baseline | None = None  # the comparison with a previous run, when one was given
     history: RunHistory | None = None  # earlier runs beside this one: forecasts, a link to the trend
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # carried by every file of the run
+    # the figures the reports draw from raw records, when `snapshot` no longer holds them
+    given_facts: RunFacts | None = None
+    # `snapshot` holds only coverage, clusters, quotas and the accounts: the raw records were let
+    # go (a many-account run analyses one account at a time: auditor/combine.py)
+    summary_only: bool = False
+    # with `summary_only`: the run's snapshot.json as a stream of text, given the run id (None: the
+    # run writes no snapshot.json, as an organisation run put together from findings.json files)
+    snapshot_json: Callable[[str], Iterable[str]] | None = None
+
+    @cached_property
+    def facts(self) -> RunFacts:
+        """Cluster names, ENIs against the quota per region, tasks by network mode."""
+        return self.given_facts if self.given_facts is not None else RunFacts.of(self.snapshot)
 
     def worst_at_or_above(self, severity: str) -> bool:
         threshold = severity_rank(severity)

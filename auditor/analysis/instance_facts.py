@@ -112,16 +112,15 @@ def slot_limit(inv: Inventory, row: InstanceCapacity) -> str:
 
 def unread_setting_regions(inv: Inventory) -> list[tuple[str, str]]:
     """(account, region) where the awsvpcTrunking setting could not be read and a cluster runs
-    awsvpc tasks on EC2 (`Inventory.clusters_with_awsvpc_ec2`; a cluster counts by its region)."""
-    awsvpc_clusters = inv.clusters_with_awsvpc_ec2
+    awsvpc tasks on EC2 (`Inventory.clusters_with_awsvpc_ec2`; a cluster counts by its account and
+    region: another account's clusters in the same region do not need this account's setting)."""
+    awsvpc_places = {
+        (c.account, c.region) for arn in inv.clusters_with_awsvpc_ec2 if (c := inv.clusters.get(arn))
+    }
     unread = {
         (c.account, c.region) for c in inv.snapshot.coverage if c.api == SETTINGS_API and c.status != "ok"
     }
-    return [
-        (account, region)
-        for account, region in sorted(unread)
-        if any(inv.clusters.get(arn) and inv.clusters[arn].region == region for arn in awsvpc_clusters)
-    ]
+    return sorted(unread & awsvpc_places)
 
 
 def effective_setting(inv: Inventory, ci: ContainerInstance) -> str:

@@ -78,7 +78,9 @@ def run_checks(ctx: AnalysisContext) -> list[Finding]:
     for check in CHECKS:
         own = list(check.run(ctx))
         findings += own + coverage_gaps(check, ctx, own)
-    return sorted(
-        findings,
-        key=lambda f: (-severity_rank(f.severity), f.check, f.account, f.region, f.resource_id, f.sub_key),
-    )
+    return sorted(findings, key=finding_order)
+
+
+def finding_order(f: Finding) -> tuple[int, str, str, str, str, str]:
+    """The order reports list findings in: most severe first, then by check and place."""
+    return (-severity_rank(f.severity), f.check, f.account, f.region, f.resource_id, f.sub_key)

@@ -18,10 +18,10 @@ ENIs.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from auditor.analysis.context import AnalysisContext
+from auditor.analysis.facts import region_enis
 from auditor.checks.base import Check
 from auditor.collect.specs import needs
 from auditor.findings import Finding
@@ -31,13 +31,12 @@ API = "ec2:DescribeNetworkInterfaces"
 
 
 def run(ctx: AnalysisContext) -> Iterator[Finding]:
-    counts = Counter((e.account, e.region) for e in ctx.snapshot.network_interfaces)
-    for quota in ctx.snapshot.quotas:
+    for quota, row in zip(ctx.snapshot.quotas, region_enis(ctx.snapshot), strict=True):
         where = ctx.at_region(quota.account, quota.region)
-        if ctx.missing(quota.account, quota.region, API):
+        in_use = row.enis_in_use
+        if in_use is None:
             yield CHECK.unknown(where, f"ENIs in use in {quota.region} are unknown", [API])
             continue
-        in_use = counts[(quota.account, quota.region)]
         utilization = in_use / quota.value if quota.value else 1.0
         t = ctx.config.thresholds
         if utilization < t.eni_quota_medium:

@@ -239,17 +239,16 @@ def spool_accounts(
         return list(pool.map(one, plans))
 
 
-def merge_spooled(spooled: Sequence[tuple[Path, bool]]) -> Snapshot:
-    """The accounts' snapshots as one; CollectError (exit 3) when no account yielded data."""
-    from auditor.merge import merge
+def require_data(spooled: Sequence[tuple[Path, bool]]) -> None:
+    """CollectError (exit 3) when no account yielded data, naming the first gap."""
     from auditor.snapshot import load
 
-    if not any(ok for _, ok in spooled):
-        first = load(spooled[0][0])
-        gap = next((c for c in first.coverage if c.status != "ok"), None)
-        why = f": {gap.api} in {gap.region}: {gap.detail}" if gap else ""
-        raise CollectError(f"nothing could be collected from any of {len(spooled)} accounts{why}")
-    return merge([(str(path), load(path)) for path, _ in spooled])
+    if any(ok for _, ok in spooled):
+        return
+    first = load(spooled[0][0])
+    gap = next((c for c in first.coverage if c.status != "ok"), None)
+    why = f": {gap.api} in {gap.region}: {gap.detail}" if gap else ""
+    raise CollectError(f"nothing could be collected from any of {len(spooled)} accounts{why}")
 
 
 def collect_accounts(
@@ -261,9 +260,14 @@ def collect_accounts(
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> Snapshot:
-    """Every planned account, merged into one snapshot (`spool_accounts` into a temporary
-    folder, then `merge_spooled`). `regions` None means each account's enabled regions.
-    CollectError (exit 3) only when no account yielded data."""
+    """Every planned account, merged into one snapshot in memory (for small organisations: the
+    demo, tests; `scan` analyses the spooled accounts one at a time instead, auditor/combine.py).
+    `regions` None means each account's enabled regions. CollectError (exit 3) only when no
+    account yielded data."""
+    from auditor.merge import merge
+    from auditor.snapshot import load
+
     with tempfile.TemporaryDirectory(prefix="ecs-net-audit-") as tmp:
         spooled = spool_accounts(plans, base, scan, regions, home_region, Path(tmp), progress, now)
-        return merge_spooled(spooled)
+        require_data(spooled)
+        return merge([(str(path), load(path)) for path, _ in spooled])

@@ -30,7 +30,6 @@ METRICS: dict[str, str] = {  # name → CloudWatch unit
     "EniQuotaUtilization": "Percent",
     "AuditComplete": "None",
 }
-ENI_API = "ec2:DescribeNetworkInterfaces"
 AT_RISK = ("critical", "high", "medium")
 FILE = "metrics.emf.jsonl"
 
@@ -90,13 +89,8 @@ def metric_values(result: AuditResult, account: str, region: str) -> dict[str, f
 
 def eni_quota_utilization(result: AuditResult, account: str, region: str) -> float | None:
     """ENIs in the region as a percentage of the ENI quota; None when either is unknown."""
-    s = result.snapshot
-    rows = [c for c in s.coverage if c.account == account and c.region == region and c.api == ENI_API]
-    quota = next((q for q in s.quotas if q.account == account and q.region == region), None)
-    if not rows or any(c.status != "ok" for c in rows) or quota is None or quota.value <= 0:
-        return None
-    in_use = sum(1 for e in s.network_interfaces if e.account == account and e.region == region)
-    return round(100.0 * in_use / quota.value, 2)
+    row = result.facts.region(account, region)
+    return row.percent if row is not None else None
 
 
 def emf_record(result: AuditResult, account: str, region: str) -> dict[str, Any]:

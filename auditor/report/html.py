@@ -137,13 +137,13 @@ def _subnet_bars(result: AuditResult) -> list[dict[str, Any]]:
 
 
 def _mode_counts(result: AuditResult) -> list[dict[str, Any]]:
-    """Per cluster: running tasks by network mode and launch type."""
-    modes = {td.arn: td.network_mode for td in result.snapshot.task_definitions}
-    names = {c.arn: c.name for c in result.snapshot.clusters}
+    """Per cluster: running tasks by network mode and launch type (the cluster named with its
+    account when the audit spans accounts)."""
+    many = len(result.snapshot.accounts) > 1
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for t in result.snapshot.tasks:
-        mode = modes.get(t.task_definition_arn, "awsvpc" if t.eni_attachments else "unknown")
-        counts[names.get(t.cluster_arn, t.cluster_arn)][f"{mode} · {t.launch_type or 'unknown'}"] += 1
+    for t in result.facts.tasks:
+        cluster = f"{t.cluster} ({t.account})" if many else t.cluster
+        counts[cluster][f"{t.network_mode} · {t.launch_type}"] += t.tasks
     return [
         {"cluster": c, "parts": sorted(v.items()), "total": sum(v.values())}
         for c, v in sorted(counts.items())
@@ -181,7 +181,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "subnets": result.subnets[:MAX_TABLE_ROWS],
         "subnets_left_out": max(0, len(result.subnets) - MAX_TABLE_ROWS),
         "findings_left_out": len(result.findings) - len(embedded),
-        "clusters": sorted({c.name for c in snapshot.clusters}),
+        "clusters": list(result.facts.clusters),
         "account_rows": account_rows(snapshot, result.findings) if many_accounts(snapshot) else [],
         "total": len(result.findings),
         "baseline": result.baseline,

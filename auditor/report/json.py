@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -42,7 +41,7 @@ def findings_document(result: AuditResult, lazy: bool = False) -> dict[str, Any]
         "scope": {
             "accounts": list(snapshot.accounts),
             "regions": list(snapshot.regions),
-            "clusters": sorted({c.name for c in snapshot.clusters}),
+            "clusters": list(result.facts.clusters),
         },
         "coverage": [
             {
@@ -68,37 +67,12 @@ def findings_document(result: AuditResult, lazy: bool = False) -> dict[str, Any]
             "container_instances": [r.to_dict() for r in result.instances],
             "subnets": [r.to_dict() for r in result.subnets],
             "zones": [r.to_dict() for r in result.zones],
-            "regions": region_rows(result),  # an extension: ENIs against the quota, for trends
+            "regions": [r.to_dict() for r in result.facts.regions],  # extension: ENIs against the quota
+            "tasks": [t.to_dict() for t in result.facts.tasks],  # extension: tasks by network mode
         },
         **baseline_section(result),
         **accounts_section(result),
     }
-
-
-def region_rows(result: AuditResult) -> list[dict[str, Any]]:
-    """Per account and region with an ENI quota: ENIs in use against it (`enis_in_use` null when
-    the ENIs could not be listed), so a trend sees the figure every night, not only above 80 %."""
-    snapshot = result.snapshot
-    failed = {
-        (c.account, c.region)
-        for c in snapshot.coverage
-        if c.api == "ec2:DescribeNetworkInterfaces" and c.status != "ok"
-    }
-    counts = Counter((e.account, e.region) for e in snapshot.network_interfaces)
-    rows = []
-    for q in snapshot.quotas:
-        in_use = None if (q.account, q.region) in failed else counts[(q.account, q.region)]
-        rows.append(
-            {
-                "account": q.account,
-                "region": q.region,
-                "enis_in_use": in_use,
-                "eni_quota": q.value,
-                "quota_source": q.source,
-                "utilization": round(in_use / q.value, 3) if in_use is not None and q.value else None,
-            }
-        )
-    return rows
 
 
 def accounts_section(result: AuditResult) -> dict[str, Any]:
@@ -131,9 +105,14 @@ def baseline_section(result: AuditResult) -> dict[str, Any]:
 
 
 def render(result: AuditResult) -> dict[str, Iterable[str]]:
-    """Both documents as streams of text, so neither is built whole in memory."""
+    """Both documents as streams of text, so neither is built whole in memory. A run that let its
+    raw records go (`summary_only`) streams snapshot.json from where it kept them, or writes none."""
     encoder = json.JSONEncoder(indent=2, ensure_ascii=False)
-    return {
+    files: dict[str, Iterable[str]] = {
         "findings.json": itertools.chain(encoder.iterencode(findings_document(result, lazy=True)), "\n"),
-        "snapshot.json": itertools.chain(dump_chunks(result.snapshot, run_id=result.run_id), "\n"),
     }
+    if not result.summary_only:
+        files["snapshot.json"] = itertools.chain(dump_chunks(result.snapshot, run_id=result.run_id), "\n")
+    elif result.snapshot_json is not None:
+        files["snapshot.json"] = itertools.chain(result.snapshot_json(result.run_id), "\n")
+    return files

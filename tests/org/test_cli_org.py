@@ -125,7 +125,7 @@ def test_account_notes_reach_the_terminal_neutralised(monkeypatch, capsys, tmp_p
     def stop(*a, **k):
         raise SystemExit(0)
 
-    monkeypatch.setattr(fanout, "collect_accounts", stop)
+    monkeypatch.setattr(fanout, "spool_accounts", stop)
     with pytest.raises(SystemExit):
         main(["scan", "--account", f"{ACCOUNT},{OTHER}", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err

@@ -1,0 +1,183 @@
+"""Many snapshots analysed one at a time and reported as one: memory follows the largest account.
+
+A many-account run (`scan --org`, `scan --account`, `report a.json b.json …`) does not build one
+snapshot of every raw record of every account. Each account's snapshot is loaded, analysed on its
+own (the analysis never relates one account's records to another's: every key it joins on carries
+the account) and let go; what is kept is what the reports are made of — the findings, the capacity
+rows, the run facts (auditor/analysis/facts.py) and a summary snapshot of coverage, clusters,
+quotas and the accounts. The merged `snapshot.json` is streamed out of per-field spool files, so
+it is still the lossless union of the inputs without ever being in memory.
+
+Memory is then: one account's snapshot and analysis, plus the findings and capacity rows of all
+of them (a few KB per finding; see benchmarks/org_scale.py for the figures).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from auditor.analysis.capacity import InstanceCapacity, SubnetCapacity
+from auditor.analysis.facts import RunFacts
+from auditor.analysis.zones import ZoneCapacity
+from auditor.baseline import compare
+from auditor.checks import finding_order
+from auditor.config import Config
+from auditor.fileio import remove_temporary_folder, temporary_folder
+from auditor.findings import Finding
+from auditor.merge import RECORD_FIELDS, SHARED_FIELDS, Disjoint, concat
+from auditor.model import Snapshot
+from auditor.result import AuditResult
+
+# the records a summary snapshot keeps: small, and read by the reports (coverage, account table)
+SUMMARY_FIELDS = frozenset({"coverage", "clusters", "quotas", "planned_accounts", "missing_clusters"})
+HEAD_FIELDS = tuple(f.name for f in dataclasses.fields(Snapshot) if f.name not in RECORD_FIELDS)
+
+
+def summary_of(snapshot: Snapshot) -> Snapshot:
+    """The snapshot without its raw records: only `SUMMARY_FIELDS` kept."""
+    empty: dict[str, Any] = {f: () for f in RECORD_FIELDS if f not in SUMMARY_FIELDS}
+    return dataclasses.replace(snapshot, **empty)
+
+
+class SnapshotSpool:
+    """The union of many snapshots, written record by record to one file per field, read back as
+    one `snapshot.json` stream (the same document `snapshot.dumps` makes of the merged snapshot)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.files: dict[str, IO[str]] = {}
+        self.counts = dict.fromkeys(RECORD_FIELDS, 0)
+        self.shared_seen: dict[str, set[Any]] = {f: set() for f in SHARED_FIELDS}
+        self._encoder = json.JSONEncoder(default=_fields)
+
+    def add(self, snapshot: Snapshot) -> None:
+        for name in RECORD_FIELDS:
+            records = getattr(snapshot, name)
+            if not records:
+                continue
+            out = self.files.get(name)
+            if out is None:
+                out = self.files[name] = open(self.folder / f"{name}.part", "w", encoding="utf-8")  # noqa: SIM115
+            for record in records:
+                if name in self.shared_seen:
+                    if record in self.shared_seen[name]:
+                        continue
+                    self.shared_seen[name].add(record)
+                out.write(("" if self.counts[name] == 0 else ",\n") + self._encoder.encode(record))
+                self.counts[name] += 1
+
+    def chunks(self, head: Snapshot, run_id: str | None) -> Iterator[str]:
+        """The snapshot.json text: `head`'s scalar fields (generated_at, accounts …), then every
+        field's records from the spool."""
+        from auditor.snapshot import SCHEMA
+
+        for out in self.files.values():
+            out.flush()
+        top = {"schema": SCHEMA, **({"run_id": run_id} if run_id else {})}
+        yield json.dumps(top)[:-1] + ', "snapshot": {'
+        yield ", ".join(f"{json.dumps(f)}: {json.dumps(_plain(getattr(head, f)))}" for f in HEAD_FIELDS)
+        for name in RECORD_FIELDS:
+            yield f",\n{json.dumps(name)}: ["
+            if self.counts[name]:
+                with open(self.folder / f"{name}.part", encoding="utf-8") as part:
+                    while block := part.read(1 << 20):
+                        yield block
+            yield "]"
+        yield "}}"
+
+    def close(self) -> None:
+        for out in self.files.values():
+            out.close()
+        self.files.clear()
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    raise TypeError(f"{type(obj).__name__} is not part of a snapshot")
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+class Combined:
+    """Snapshots added one at a time (`add`), each analysed and let go; `result` is the audit of
+    all of them as one. Use as a context manager: its spool lives until the run's files are
+    written (`AuditResult.snapshot_json` reads it)."""
+
+    def __init__(self, config: Config, keep_snapshot: bool = True) -> None:
+        self.config = config
+        self.disjoint = Disjoint()
+        self.summaries: list[Snapshot] = []
+        self.findings: list[Finding] = []
+        self.instances: list[InstanceCapacity] = []
+        self.subnets: list[SubnetCapacity] = []
+        self.zones: list[ZoneCapacity] = []
+        self.facts: list[RunFacts] = []
+        self._tmp = temporary_folder("ecs-net-audit-combine-") if keep_snapshot else None
+        self.spool = SnapshotSpool(self._tmp) if self._tmp else None
+
+    def __enter__(self) -> Combined:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+        if self._tmp is not None:
+            remove_temporary_folder(self._tmp)
+
+    def add(self, label: str, snapshot: Snapshot) -> None:
+        """Analyse one input; SnapshotError when it holds an account and region an earlier
+        input held (nothing of it is kept then)."""
+        from auditor.pipeline import analyse
+
+        self.disjoint.add(label, snapshot)
+        part = analyse(snapshot, self.config)
+        self.findings.extend(part.findings)
+        self.instances.extend(part.instances)
+        self.subnets.extend(part.subnets)
+        self.zones.extend(part.zones)
+        self.facts.append(part.facts)
+        self.summaries.append(summary_of(snapshot))
+        if self.spool is not None:
+            self.spool.add(snapshot)
+
+    def result(self, previous: dict[str, Any] | None = None) -> AuditResult:
+        head = concat(self.summaries)
+        findings = tuple(sorted(self.findings, key=finding_order))
+        spool = self.spool
+        return AuditResult(
+            snapshot=head,
+            findings=findings,
+            instances=tuple(self.instances),
+            subnets=tuple(self.subnets),
+            zones=tuple(self.zones),
+            config=self.config,
+            baseline=compare(findings, previous) if previous is not None else None,
+            given_facts=RunFacts.merged(self.facts),
+            summary_only=True,
+            snapshot_json=(lambda run_id: spool.chunks(head, run_id)) if spool is not None else None,
+        )
+
+
+def analyse_files(paths: Iterable[str | Path], config: Config) -> Combined:
+    """`report a.json b.json …`: each file loaded, analysed and let go in turn (a file named twice
+    is read once). The caller closes the returned Combined after writing the run."""
+    from auditor.snapshot import load
+
+    combined = Combined(config)
+    try:
+        for path in dict.fromkeys(str(p) for p in paths):
+            combined.add(path, load(path))
+    except BaseException:
+        combined.close()
+        raise
+    return combined

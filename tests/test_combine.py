@@ -1,0 +1,155 @@
+"""Many accounts analysed one at a time (auditor/combine.py) give the audit of all of them at once.
+
+The demo organisation (three accounts: the management account, a member with ECS, a member whose
+role cannot be assumed) is split into one snapshot per account, each added to `Combined` on its
+own, and compared with `analyse` over the merged snapshot: the same findings, capacity rows, facts
+and files, and a snapshot.json streamed from the spool that loads as the merged snapshot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from auditor.combine import Combined, summary_of
+from auditor.config import Config
+from auditor.errors import SnapshotError
+from auditor.merge import RECORD_FIELDS, SHARED_FIELDS, concat
+from auditor.model import Snapshot
+from auditor.pipeline import analyse
+from auditor.report import render_all
+from auditor.snapshot import loads
+
+
+def split(snapshot: Snapshot) -> list[Snapshot]:
+    """One snapshot per account, as `scan --org` spools them."""
+    parts = []
+    for account in snapshot.accounts:
+        fields: dict[str, Any] = {
+            name: getattr(snapshot, name)
+            if name in SHARED_FIELDS
+            else tuple(r for r in getattr(snapshot, name) if getattr(r, "account", account) == account)
+            for name in RECORD_FIELDS
+        }
+        parts.append(dataclasses.replace(snapshot, accounts=(account,), **fields))
+    return parts
+
+
+@pytest.fixture(scope="module")
+def org() -> Snapshot:
+    from auditor.demo import demo_org_snapshot
+
+    return demo_org_snapshot()
+
+
+@pytest.fixture(scope="module")
+def both(org):
+    config = Config()
+    whole = analyse(org, config)
+    combined = Combined(config)
+    for i, part in enumerate(split(org)):
+        combined.add(f"part{i}.json", part)
+    yield whole, combined.result(), combined
+    combined.close()
+
+
+def rows(items) -> list[str]:
+    return sorted(json.dumps(i.to_dict(), sort_keys=True) for i in items)
+
+
+def test_split_is_the_organisation(org):
+    parts = split(org)
+    assert len(parts) == 3 and {p.accounts for p in parts} == {(a,) for a in org.accounts}
+    assert sum(len(p.tasks) for p in parts) == len(org.tasks) > 0
+
+
+def test_same_findings_and_capacity_rows(both):
+    whole, combined, _ = both
+    assert len(whole.findings) > 50
+    assert rows(combined.findings) == rows(whole.findings)
+    assert [f.id for f in sorted(combined.findings, key=lambda f: f.id)] == sorted(f.id for f in whole.findings)
+    assert rows(combined.instances) == rows(whole.instances)
+    assert rows(combined.subnets) == rows(whole.subnets)
+    assert rows(combined.zones) == rows(whole.zones)
+    assert combined.severity_counts == whole.severity_counts
+    assert combined.coverage_gaps and sorted(combined.coverage_gaps, key=repr) == sorted(
+        whole.coverage_gaps, key=repr
+    )
+
+
+def test_same_facts_without_the_raw_records(both):
+    whole, combined, _ = both
+    assert combined.summary_only and not combined.snapshot.tasks and not combined.snapshot.network_interfaces
+    assert combined.facts.clusters == whole.facts.clusters
+    assert rows(combined.facts.regions) == rows(whole.facts.regions)
+    assert rows(combined.facts.tasks) == rows(whole.facts.tasks)
+    assert sum(t.tasks for t in combined.facts.tasks) == len(whole.snapshot.tasks)
+
+
+def _doc(files: dict[str, str]) -> dict[str, Any]:
+    doc = json.loads(files["findings.json"])
+    doc.pop("run_id")
+    for key in ("findings", "coverage"):
+        doc[key] = sorted(doc[key], key=lambda x: json.dumps(x, sort_keys=True))
+    for key, value in doc["capacity"].items():
+        doc["capacity"][key] = sorted(value, key=lambda x: json.dumps(x, sort_keys=True))
+    return doc
+
+
+def test_same_findings_json_csv_and_metrics(both):
+    whole, combined, _ = both
+    formats = ("json", "csv", "emf", "md")
+    a, b = render_all(whole, formats), render_all(combined, formats)
+    assert _doc(a) == _doc(b)
+    assert _doc(b)["capacity"]["tasks"], "capacity.tasks is written"
+    assert sorted(a["accounts.csv"].splitlines()[1:]) != [] and [
+        line.rsplit(",", 1)[0] for line in a["accounts.csv"].splitlines()
+    ] == [line.rsplit(",", 1)[0] for line in b["accounts.csv"].splitlines()]
+    strip = lambda text: sorted(  # noqa: E731
+        json.dumps({k: v for k, v in json.loads(line).items() if k != "RunId"}, sort_keys=True)
+        for line in text.splitlines()
+    )
+    assert strip(a["metrics.emf.jsonl"]) == strip(b["metrics.emf.jsonl"])
+    assert a["summary.md"].replace(whole.run_id, "") == b["summary.md"].replace(combined.run_id, "")
+
+
+def test_html_draws_the_same_task_table(both):
+    from auditor.report.html import _mode_counts
+
+    whole, combined, _ = both
+    assert _mode_counts(combined) == _mode_counts(whole) != []
+
+
+def test_streamed_snapshot_is_the_lossless_union(both, org):
+    whole, combined, _ = both
+    text = "".join(render_all(combined, ("json",)) and combined.snapshot_json(combined.run_id))
+    loaded = loads(text)
+    assert loaded == concat(split(org))
+    assert len(loaded.tasks) == len(org.tasks) and len(loaded.instance_types) == len(org.instance_types)
+    assert json.loads(text)["run_id"] == combined.run_id
+
+
+def test_summary_keeps_only_small_records(org):
+    summary = summary_of(org)
+    assert summary.coverage == org.coverage and summary.clusters == org.clusters
+    assert not summary.tasks and not summary.services and not summary.network_interfaces
+
+
+def test_the_same_account_and_region_twice_names_both_inputs(org):
+    part = split(org)[0]
+    with Combined(Config(), keep_snapshot=False) as combined:
+        combined.add("a.json", part)
+        with pytest.raises(SnapshotError, match=r"in both a\.json and b\.json"):
+            combined.add("b.json", part)
+
+
+def test_close_removes_the_spool(org):
+    combined = Combined(Config())
+    combined.add("a.json", split(org)[0])
+    folder = combined._tmp
+    assert folder is not None and any(folder.iterdir())
+    combined.close()
+    assert not folder.exists()

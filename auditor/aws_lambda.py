@@ -553,14 +553,21 @@ def _from_execution(item: dict[str, Any]) -> dict[str, Any]:
     return {"account": account, "regions": [], "complete": False, "error": _plain(cause, 500)}
 
 
+# the organisation run: report.html, findings.json, the CSV tables and summary.md
+ORG_FORMATS = ("html", "json", "csv", "md")
+
+
 def aggregate(event: Any, context: Any) -> dict[str, Any]:
-    """Merge per-account runs into one organisation run under `<out>/org/<stamp>/` (findings.json,
-    accounts.csv, summary.md; `org/latest/findings.json` last). Reads each account's findings.json
-    one at a time and never a snapshot, so memory follows the findings, not the raw data."""
+    """Merge per-account runs into one organisation run under `<out>/org/<stamp>/`: report.html,
+    findings.json, the CSV tables (accounts.csv first of all) and summary.md, rendered by the same
+    reporters as any run (auditor/documents.py); `org/latest/findings.json` last. Reads each
+    account's findings.json one at a time and never a snapshot, so memory follows the findings,
+    not the raw data. The organisation run is compared with the previous one under `org/`."""
     import boto3
 
-    from auditor.outputs import parse_findings
+    from auditor.outputs import parse_findings, previous_run
     from auditor.outputs.s3 import S3Prefix, parse_uri
+    from auditor.report import render_all
 
     env = os.environ
     out = env.get("ECS_NET_AUDIT_OUT", "")
@@ -580,29 +587,39 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
             continue
         bucket, key = parse_uri(uri)
         try:
-            doc = parse_findings(read(bucket, key), uri)
+            merged.add(parse_findings(read(bucket, key), uri), item)
         except Exception as exc:  # noqa: BLE001 - one unreadable account must not lose the others
             merged.failed({**item, "error": f"cannot read {uri}: {_plain(exc, 300)}"})
-            continue
-        merged.add(doc, item)
-    files = merged.files()
-    written = org.write_run(files, merged.generated_at)
-    result = {
-        "accounts": len(merged.accounts),
-        "failed": [a["account"] for a in merged.accounts if a["status"] == "failed"][:50],
-        "complete": merged.complete,
-        "summary": merged.summary,
+    try:
+        previous = previous_run(org)
+    except Exception as exc:  # noqa: BLE001 - a broken earlier run must not stop tonight's
+        log("WARNING", "previous organisation run not readable; every finding counts as new", error=str(exc))
+        previous = None
+    result = merged.result(previous)
+    written = org.write_run(render_all(result, ORG_FORMATS), result.snapshot.generated_at)
+    rows = merged.account_rows(result)
+    failed = [r.account for r in rows if r.status == "failed"]
+    summary = {
+        "accounts": len(rows),
+        "failed": failed[:50],
+        "complete": result.complete,
+        "summary": dict(result.severity_counts),
+        "new": _new_counts(result),
         "findings": written.objects.get("findings.json"),
-        "report": written.objects.get("summary.md"),  # the organisation run has no report.html
+        "report": written.objects.get("report.html"),
         "run": written.folder,
     }
     log(
         "INFO",
         "organisation aggregated",
-        **{k: v for k, v in result.items() if k != "failed"},
-        failed=len(merged.accounts) - sum(a["status"] != "failed" for a in merged.accounts),
+        **{k: v for k, v in summary.items() if k != "failed"},
+        failed=len(failed),
     )
-    return _fit(result)
+    return _fit(summary)
+
+
+def _new_counts(result: Any) -> dict[str, int]:
+    return severity_counts(_new_findings(result))
 
 
 def _account_names(org: Any) -> dict[str, str]:
@@ -617,165 +634,48 @@ def _account_names(org: Any) -> dict[str, str]:
 
 
 class OrgMerge:
-    """The organisation's findings.json, grown one account's findings.json at a time."""
+    """The organisation run, grown one account run (its findings.json) at a time."""
 
     def __init__(self, names: dict[str, str] | None = None) -> None:
-        import uuid
+        from auditor.config import Config
+        from auditor.documents import Organisation
 
-        self.names = names or {}
-        self.run_id = str(uuid.uuid4())  # the organisation run's own id (CONTRACT.md: every run has one)
         self.generated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.accounts: list[dict[str, Any]] = []
-        self.regions: set[str] = set()
-        self.clusters: set[str] = set()
-        self.coverage: list[dict[str, Any]] = []
-        self.findings: list[dict[str, Any]] = []
-        self.instances: list[dict[str, Any]] = []
-        self.subnets: list[dict[str, Any]] = []
-        self.zones: list[dict[str, Any]] = []
-        self.summary = dict.fromkeys(SEVERITIES, 0)
-        self.complete = True
+        self.org = Organisation(Config(), names)
 
     def add(self, doc: dict[str, Any], item: dict[str, Any]) -> None:
-        scope = doc.get("scope", {})
-        accounts = scope.get("accounts") or [item.get("account")]
-        self.regions.update(scope.get("regions", []))
-        self.clusters.update(scope.get("clusters", []))
-        self.coverage.extend(doc.get("coverage", []))
-        self.findings.extend(doc.get("findings", []))
-        capacity = doc.get("capacity", {})
-        self.instances.extend(capacity.get("container_instances", []))
-        self.subnets.extend(capacity.get("subnets", []))
-        self.zones.extend(capacity.get("zones", []))
-        counts = dict.fromkeys(SEVERITIES, 0)
-        for f in doc.get("findings", []):
-            if f.get("severity") in counts:
-                counts[f["severity"]] += 1
-                self.summary[f["severity"]] += 1
-        complete = bool(doc.get("complete", True))
-        self.complete = self.complete and complete
-        for account in accounts:
-            self.accounts.append(
-                {
-                    **self._row(account, "ok" if complete else "partial", scope.get("regions", []), counts),
-                    "report": item.get("report") or "",
-                }
-            )
+        """An account's run (DocumentError when its findings.json cannot be used)."""
+        self.org.add(doc, report=str(item.get("report") or ""))
 
     def failed(self, item: dict[str, Any]) -> None:
-        self.complete = False
-        self.accounts.append(
-            {
-                **self._row(str(item.get("account") or "unknown"), "failed", item.get("regions") or [], {}),
-                "report": "",
-                "error": _plain(item.get("error", "failed"), 500),
-            }
-        )
+        """An account that gave no run: one coverage row shaped as a many-account scan's —
+        `sts:AssumeRole` (reason `assume-role`) when its role could not be assumed, else
+        `lambda:InvokeFunction` (the call that failed)."""
+        from auditor.model import Coverage
 
-    def _row(self, account: str, status: str, regions: list[str], counts: dict[str, int]) -> dict[str, Any]:
-        """The many-account row of accounts.csv (auditor/account_status.py's AccountRow); `status`
-        here is the account run's: `ok` complete, `partial` incomplete, `failed` no run."""
-        from auditor.account_status import AccountRow
-
-        row = AccountRow(account, self.names.get(account, ""), status, " ".join(regions), **counts)
-        return row.to_dict()
-
-    def files(self) -> dict[str, str]:
-        from auditor.outputs import SCHEMA
-
-        doc = {
-            "schema": SCHEMA,
-            "generated_at": self.generated_at,
-            "run_id": self.run_id,
-            "tool": {"name": "ecs-net-audit", "version": _version()},
-            "scope": {
-                "accounts": [a["account"] for a in self.accounts],
-                "regions": sorted(self.regions),
-                "clusters": sorted(self.clusters),
-            },
-            "coverage": self.coverage + self._failed_coverage(),
-            "complete": self.complete,
-            "summary": self.summary,
-            "findings": self.findings,
-            "capacity": {
-                "container_instances": self.instances,
-                "subnets": self.subnets,
-                "zones": self.zones,
-            },
-            "accounts": self.accounts,
-        }
-        return {
-            "accounts.csv": self._accounts_csv(),
-            "summary.md": self._summary_md(),
-            "findings.json": json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
-        }
-
-    def _failed_coverage(self) -> list[dict[str, Any]]:
-        """One row per account that gave no run, shaped as a many-account scan's: `sts:AssumeRole`
-        (reason `assume-role`) when its role could not be assumed, else `lambda:InvokeFunction`."""
+        account = str(item.get("account") or "unknown")
+        error = _plain(item.get("error", "failed"), 500)
         region = os.environ.get("AWS_REGION", "")
-        rows = []
-        for a in self.accounts:
-            if a["status"] != "failed":
-                continue
-            error = a.get("error", "")
-            assume = "assume" in error.lower()
-            denied = any(
-                word in error for word in ("AccessDenied", "not authorized", "UnauthorizedOperation")
-            )
-            row = {
-                "account": a["account"],
-                "region": region,
-                "api": "sts:AssumeRole" if assume else "lambda:InvokeFunction",
-                "status": "denied" if denied else "error",
-                "detail": error,
-            }
-            if assume:
-                row["reason"] = "assume-role"
-            rows.append(row)
-        return rows
+        assume = "assume" in error.lower()
+        denied = any(word in error for word in ("AccessDenied", "not authorized", "UnauthorizedOperation"))
+        row = Coverage(
+            account=account,
+            region=region,
+            api="sts:AssumeRole" if assume else "lambda:InvokeFunction",
+            status="denied" if denied else "error",
+            detail=error,
+            reason="assume-role" if assume else "",
+        )
+        self.org.failed(account, region, [row], error)
 
-    def _accounts_csv(self) -> str:
-        import csv
-        import io
+    def result(self, previous: dict[str, Any] | None = None) -> Any:
+        return self.org.organisation_result(self.generated_at, previous)
 
-        from auditor.account_status import AccountRow
+    @staticmethod
+    def account_rows(result: Any) -> list[Any]:
+        from auditor.account_status import account_rows
 
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        columns = [*AccountRow.__dataclass_fields__, "report", "run_id"]
-        writer.writerow(columns)
-        for a in self.accounts:
-            writer.writerow([*(a[c] for c in columns[:-1]), self.run_id])
-        return buffer.getvalue()
-
-    def _summary_md(self) -> str:
-        from auditor.report.markdown import md
-
-        failed = [a for a in self.accounts if a["status"] == "failed"]
-        lines = [
-            f"## ECS network audit — organisation — {len(self.accounts)} accounts",
-            "",
-            f"Aggregated {self.generated_at}. " + " · ".join(f"**{n}** {s}" for s, n in self.summary.items()),
-            "",
-        ]
-        if failed:
-            lines += [
-                f"> ⚠️ **{len(failed)} account(s) not audited**: "
-                + md(", ".join(a["account"] for a in failed[:20])),
-                "",
-            ]
-        lines += [
-            "| account | status | critical | high | medium | low | report |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for a in sorted(self.accounts, key=lambda a: (-a["critical"], -a["high"], a["account"])):
-            lines.append(
-                f"| {md(a['account'])} | {a['status']} | {a['critical']} | {a['high']} | {a['medium']} "
-                f"| {a['low']} | "
-                f"{md(a['report']) or md(a.get('error', ''))} |"
-            )
-        return "\n".join(lines) + "\n"
+        return account_rows(result.snapshot, result.findings)
 
 
 def _version() -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -105,20 +105,59 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-class Combined:
-    """Snapshots added one at a time (`add`), each analysed and let go; `result` is the audit of
-    all of them as one. Use as a context manager: its spool lives until the run's files are
-    written (`AuditResult.snapshot_json` reads it)."""
+class Parts:
+    """The pieces of one audit, gathered a part (an account, a file) at a time; `result` is the
+    audit of all of them."""
 
-    def __init__(self, config: Config, keep_snapshot: bool = True) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self.disjoint = Disjoint()
         self.summaries: list[Snapshot] = []
         self.findings: list[Finding] = []
         self.instances: list[InstanceCapacity] = []
         self.subnets: list[SubnetCapacity] = []
         self.zones: list[ZoneCapacity] = []
         self.facts: list[RunFacts] = []
+
+    def add_part(self, summary: Snapshot, result: AuditResult) -> None:
+        """A part's summary snapshot and what its analysis made (findings, capacity rows, facts)."""
+        self.summaries.append(summary)
+        self.findings.extend(result.findings)
+        self.instances.extend(result.instances)
+        self.subnets.extend(result.subnets)
+        self.zones.extend(result.zones)
+        self.facts.append(result.facts)
+
+    def result(
+        self,
+        previous: dict[str, Any] | None = None,
+        snapshot_json: Callable[[str], Iterable[str]] | None = None,
+        account_reports: Mapping[str, str] | None = None,
+    ) -> AuditResult:
+        head = concat(self.summaries)
+        findings = tuple(sorted(self.findings, key=finding_order))
+        return AuditResult(
+            snapshot=head,
+            findings=findings,
+            instances=tuple(self.instances),
+            subnets=tuple(self.subnets),
+            zones=tuple(self.zones),
+            config=self.config,
+            baseline=compare(findings, previous) if previous is not None else None,
+            given_facts=RunFacts.merged(self.facts),
+            summary_only=True,
+            snapshot_json=snapshot_json,
+            account_reports=dict(account_reports or {}),
+        )
+
+
+class Combined(Parts):
+    """Snapshots added one at a time (`add`), each analysed and let go; `result` is the audit of
+    all of them as one. Use as a context manager: its spool lives until the run's files are
+    written (`AuditResult.snapshot_json` reads it)."""
+
+    def __init__(self, config: Config, keep_snapshot: bool = True) -> None:
+        super().__init__(config)
+        self.disjoint = Disjoint()
         self._tmp = temporary_folder("ecs-net-audit-combine-") if keep_snapshot else None
         self.spool = SnapshotSpool(self._tmp) if self._tmp else None
 
@@ -140,32 +179,19 @@ class Combined:
         from auditor.pipeline import analyse
 
         self.disjoint.add(label, snapshot)
-        part = analyse(snapshot, self.config)
-        self.findings.extend(part.findings)
-        self.instances.extend(part.instances)
-        self.subnets.extend(part.subnets)
-        self.zones.extend(part.zones)
-        self.facts.append(part.facts)
-        self.summaries.append(summary_of(snapshot))
+        self.add_part(summary_of(snapshot), analyse(snapshot, self.config))
         if self.spool is not None:
             self.spool.add(snapshot)
 
-    def result(self, previous: dict[str, Any] | None = None) -> AuditResult:
-        head = concat(self.summaries)
-        findings = tuple(sorted(self.findings, key=finding_order))
-        spool = self.spool
-        return AuditResult(
-            snapshot=head,
-            findings=findings,
-            instances=tuple(self.instances),
-            subnets=tuple(self.subnets),
-            zones=tuple(self.zones),
-            config=self.config,
-            baseline=compare(findings, previous) if previous is not None else None,
-            given_facts=RunFacts.merged(self.facts),
-            summary_only=True,
-            snapshot_json=(lambda run_id: spool.chunks(head, run_id)) if spool is not None else None,
-        )
+    def result(
+        self,
+        previous: dict[str, Any] | None = None,
+        snapshot_json: Callable[[str], Iterable[str]] | None = None,
+        account_reports: Mapping[str, str] | None = None,
+    ) -> AuditResult:
+        spool, head = self.spool, concat(self.summaries)
+        stream = snapshot_json or ((lambda run_id: spool.chunks(head, run_id)) if spool is not None else None)
+        return super().result(previous, stream, account_reports)
 
 
 def analyse_files(paths: Iterable[str | Path], config: Config) -> Combined:

@@ -63,6 +63,9 @@ class Finding:
     detail: dict[str, Any] = field(default_factory=dict)
     recommendation: str = ""
     sub_key: str = ""
+    # the id a finding read back from a findings.json was written with (its sub_key is not
+    # written, so the id cannot be made again): an organisation run keeps every account's ids
+    stored_id: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -70,6 +73,8 @@ class Finding:
 
     @property
     def id(self) -> str:
+        if self.stored_id:
+            return self.stored_id
         return finding_id(self.check, self.account, self.region, self.resource_id, self.sub_key)
 
     def to_dict(self) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -41,6 +41,8 @@ class AuditResult:
     # with `summary_only`: the run's snapshot.json as a stream of text, given the run id (None: the
     # run writes no snapshot.json, as an organisation run put together from findings.json files)
     snapshot_json: Callable[[str], Iterable[str]] | None = None
+    # where each account's own report is, in an organisation run put together from account runs
+    account_reports: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def facts(self) -> RunFacts:

@@ -35,10 +35,12 @@ from moto_process import MotoProcess  # noqa: E402
 from scan_scale import REGION_NAMES, build  # noqa: E402
 
 from auditor.collect.accounts import assume_role_session_at  # noqa: E402
-from auditor.collect.fanout import AccountPlan, collect_accounts, merge_spooled, spool_accounts  # noqa: E402
+from auditor.collect.fanout import AccountPlan, collect_accounts, spool_accounts  # noqa: E402
+from auditor.combine import analyse_files  # noqa: E402
 from auditor.config import Config, ScanSettings  # noqa: E402
-from auditor.pipeline import analyse  # noqa: E402
-from auditor.report import render_all  # noqa: E402
+from auditor.merge import merge  # noqa: E402
+from auditor.pipeline import analyse, write_reports  # noqa: E402
+from auditor.snapshot import load  # noqa: E402
 
 MANAGEMENT = "123456789012"
 # the ¼ size of scan_scale.py's table: 2,000 tasks, 100 services, 140 instances, 2,240 ENIs
@@ -74,17 +76,25 @@ def run(plans: list[AccountPlan], scan: ScanSettings, label: str) -> tuple[float
     return wall, snapshot
 
 
-def memory(plans: list[AccountPlan], scan: ScanSettings) -> tuple[float, float, int]:
-    """Peak traced bytes of (the collection into the spool, the merge + analysis + rendering),
-    and the findings."""
+def memory(plans: list[AccountPlan], scan: ScanSettings, merged: bool) -> tuple[float, float, int]:
+    """Peak traced bytes of (the collection into the spool, the analysis + writing the html, json
+    and csv files to disk), and the findings. The analysis is the CLI's (`scan --org`: each
+    account analysed on its own and let go, auditor/combine.py), or with `merged` the earlier one
+    (every account's snapshot merged in memory, then analysed), for comparison."""
     base = boto3.session.Session(region_name="us-east-1")
-    with tempfile.TemporaryDirectory() as folder:
+    formats = ("html", "json", "csv")
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as out:
         tracemalloc.start()
         spooled = spool_accounts(plans, base, scan, REGION_NAMES[:2], "us-east-1", Path(folder))
         collection = tracemalloc.get_traced_memory()[1]
         tracemalloc.reset_peak()
-        result = analyse(merge_spooled(spooled), Config())
-        render_all(result, ("html", "json", "csv"))
+        if merged:
+            result = analyse(merge([(str(p), load(p)) for p, _ in spooled]), Config())
+            write_reports(result, Path(out), formats)
+        else:
+            with analyse_files([p for p, _ in spooled], Config()) as combined:
+                result = combined.result()
+                write_reports(result, Path(out), formats)
         analysis = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     return collection, analysis, len(result.findings)
@@ -96,6 +106,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--max-parallel", type=int, default=4)
     parser.add_argument("--memory-only", action="store_true", help="skip the timed runs")
+    parser.add_argument(
+        "--compare-merged", action="store_true", help="also measure the analysis of one merged snapshot"
+    )
     args = parser.parse_args()
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
@@ -137,17 +150,21 @@ def main() -> None:
                 print(f"  {account}: {made} calls; differs from the bound on {over or 'nothing'}")
 
         print(
-            "\npeak traced memory: collection into the spool | merge + analysis + rendering "
+            "\npeak traced memory: collection into the spool | analysis + html, json, csv written "
             f"(--max-parallel {args.max_parallel})"
         )
         sys.stdout.flush()
         for n in sorted({5, 10, len(plans)}):
             if n > len(plans):
                 continue
-            collection, analysis, findings = memory(plans[:n], replace(scan, max_parallel=args.max_parallel))
-            mb = f"{collection / 1e6:6.0f} MB | {analysis / 1e6:6.0f} MB"
-            print(f"  {n:>3} accounts: {mb} ({findings} findings)")
-            sys.stdout.flush()
+            for merged in (False, True) if args.compare_merged else (False,):
+                collection, analysis, findings = memory(
+                    plans[:n], replace(scan, max_parallel=args.max_parallel), merged
+                )
+                how = "merged in memory" if merged else "one account at a time"
+                mb = f"{collection / 1e6:6.0f} MB | {analysis / 1e6:6.0f} MB"
+                print(f"  {n:>3} accounts: {mb} ({findings} findings; {how})")
+                sys.stdout.flush()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
         print(f"peak resident memory of this process {rss:.0f} MB")
 

@@ -94,8 +94,13 @@ def render(result: AuditResult) -> dict[str, Iterable[str]]:
     }
     # One row per attempted account, in every audit (a one-account run has one row), so a script
     # reads the same file whatever the scope.
+    # An organisation run put together from account runs adds where each account's report is.
     rows = account_rows(result.snapshot, result.findings)
+    links = result.account_reports
+    columns = [*AccountRow.__dataclass_fields__, *(["report"] if links else [])]
     files["accounts.csv"] = _table(
-        (r.to_dict() for r in rows), list(AccountRow.__dataclass_fields__), result.run_id
+        ({**r.to_dict(), **({"report": links.get(r.account, "")} if links else {})} for r in rows),
+        columns,
+        result.run_id,
     )
     return files

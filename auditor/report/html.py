@@ -183,6 +183,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "findings_left_out": len(result.findings) - len(embedded),
         "clusters": list(result.facts.clusters),
         "account_rows": account_rows(snapshot, result.findings) if many_accounts(snapshot) else [],
+        "account_reports": result.account_reports,  # an organisation run: each account's own report
         "total": len(result.findings),
         "baseline": result.baseline,
         "history": result.history,

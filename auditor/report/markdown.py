@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+from auditor.account_status import account_rows, many_accounts
 from auditor.result import AuditResult
 from auditor.text import for_people
 
 TOP = 10
+TOP_ACCOUNTS = 20
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~])")  # what changes rendering inside a line or a table cell
 
 
@@ -20,8 +22,10 @@ def md(text: object) -> str:
 def render(result: AuditResult) -> dict[str, str]:
     s = result.snapshot
     counts = result.severity_counts
+    many = many_accounts(s)
+    where = f"{len(s.accounts)} accounts" if many and len(s.accounts) > 3 else ", ".join(s.accounts)
     lines = [
-        f"## ECS network audit — {md(', '.join(s.accounts))} — {md(', '.join(s.regions))}",
+        f"## ECS network audit — {md(where)} — {md(', '.join(s.regions))}",
         "",
         f"Collected {md(s.generated_at)}. " + " · ".join(f"**{n}** {sev}" for sev, n in counts.items()),
         "",
@@ -34,6 +38,8 @@ def render(result: AuditResult) -> dict[str, str]:
             f"{md(', '.join(apis[:8]))}{' …' if len(apis) > 8 else ''}. Affected checks report unknown.",
             "",
         ]
+    if many:
+        lines += account_lines(result)
     b = result.baseline
     if b is not None:
         lines += [
@@ -57,3 +63,30 @@ def render(result: AuditResult) -> dict[str, str]:
         lines.append("No findings.")
     lines.append(f"\n<sub>run {md(result.run_id)}</sub>")
     return {"summary.md": "\n".join(lines) + "\n"}
+
+
+def account_lines(result: AuditResult) -> list[str]:
+    """Many accounts: the ones not audited named, then the accounts with the most severe findings
+    (and where each account's own report is, in an organisation run of account runs)."""
+    rows = account_rows(result.snapshot, result.findings)
+    failed = [r for r in rows if r.status == "failed"]
+    lines = []
+    if failed:
+        names = ", ".join(r.account for r in failed[:TOP_ACCOUNTS])
+        more = f" and {len(failed) - TOP_ACCOUNTS} more" if len(failed) > TOP_ACCOUNTS else ""
+        lines += [f"> ⚠️ **{len(failed)} account(s) not audited**: {md(names)}{more}", ""]
+    links = result.account_reports
+    ranked = sorted(rows, key=lambda r: (-r.critical, -r.high, -r.medium, r.account))[:TOP_ACCOUNTS]
+    lines += [
+        "| account | status | critical | high | medium | low |" + (" report |" if links else ""),
+        "| --- | --- | --- | --- | --- | --- |" + (" --- |" if links else ""),
+    ]
+    for r in ranked:
+        link = f" {md(links.get(r.account, ''))} |" if links else ""
+        name = f" ({md(r.name)})" if r.name else ""
+        lines.append(
+            f"| {md(r.account)}{name} | {r.status} | {r.critical} | {r.high} | {r.medium} | {r.low} |{link}"
+        )
+    if len(rows) > len(ranked):
+        lines.append(f"\n…and {len(rows) - len(ranked)} more accounts in `accounts.csv`.")
+    return [*lines, ""]

@@ -16,6 +16,7 @@ import botocore.exceptions
 import pytest
 
 from auditor import aws_lambda
+from auditor.report import render_all
 from tests.aws_lambda.conftest import ACCOUNT, BUCKET, PREFIX, REGION, Aws, make_aws, small_account
 from tests.aws_lambda.sfn_local import LocalStepFunctions, definition
 
@@ -175,6 +176,14 @@ def test_organization_run_with_tolerance(
     assert {r["account"]: r["name"] for r in table}[org["payments"]] == "payments"  # from the item list
     summary = aws.s3.get_object(Bucket=BUCKET, Key=f"{run}/summary.md")["Body"].read().decode()
     assert f"1 account(s) not audited**: {org['locked']}" in summary
+    # the organisation's report.html: the per-account table, each account's report, the gap named
+    assert result["report"] == f"s3://{BUCKET}/{run}/report.html"
+    page = aws.s3.get_object(Bucket=BUCKET, Key=f"{run}/report.html")["Body"].read().decode()
+    assert page.count('class="account-row') == 3 and f"s3://{BUCKET}/{PREFIX}/{org['payments']}/" in page
+    assert "Incomplete audit" in page and org["locked"] in page
+    keys = {k.rsplit("/", 1)[1] for k in aws.keys(f"{run}/")}
+    assert {"report.html", "findings.json", "accounts.csv", "findings.csv", "summary.md"} <= keys
+    assert "snapshot.json" not in keys
     # the item list the accounts function wrote: every ACTIVE account, the management one included
     items = aws.read_json(f"{PREFIX}/org/accounts.json")
     assert sorted(i["account"] for i in items) == org["all"]
@@ -224,42 +233,80 @@ def test_aggregate_refuses_an_unknown_event(aws: Aws) -> None:  # noqa: ARG001 -
         aws_lambda.aggregate("not a list", None)
 
 
-def test_org_merge_keeps_zones_and_names_the_invoke_action(monkeypatch: pytest.MonkeyPatch) -> None:
-    """capacity.zones is merged like the other capacity rows; a failed invocation's coverage row
-    names the real IAM action (lambda:InvokeFunction)."""
+def account_doc(account: str, coverage_status: str = "ok", high: int = 0) -> dict[str, Any]:
+    """An account run's findings.json, written by the real reporter from a small result."""
+    from auditor.analysis.zones import ZoneCapacity
+    from auditor.findings import Finding
+    from auditor.model import Coverage, Snapshot
+    from auditor.report import render_all
+    from auditor.result import AuditResult
+
+    snapshot = Snapshot(
+        generated_at="2026-12-01T00:00:00Z",
+        tool_version="0",
+        accounts=(account,),
+        regions=(REGION,),
+        coverage=(
+            Coverage(account, REGION, "ecs:ListClusters", "ok", calls=1),
+            Coverage(account, REGION, "ec2:DescribeSubnets", coverage_status, "AccessDenied"),
+        ),
+    )
+    zone = ZoneCapacity(account, REGION, "c", "us-east-1a", 2, 10, 4, 6, 6)
+    findings = tuple(
+        Finding("eni-quota", "high", account, REGION, "region", f"r{n}", None, "t", sub_key=f"k{n}")
+        for n in range(high)
+    )
+    result = AuditResult(snapshot, findings, (), (), zones=(zone,))
+    return json.loads(render_all(result, ("json",))["findings.json"])
+
+
+def test_org_merge_keeps_ids_zones_and_names_the_invoke_action(monkeypatch: pytest.MonkeyPatch) -> None:
+    """capacity.zones is merged like the other capacity rows; findings keep the ids their account
+    run wrote; a failed invocation's coverage row names the real IAM action (lambda:InvokeFunction)."""
     monkeypatch.setenv("AWS_REGION", REGION)
-    zone = {"account": ACCOUNT, "region": REGION, "cluster": "c", "availability_zone": "us-east-1a"}
-    doc = {
-        "scope": {"accounts": [ACCOUNT], "regions": [REGION], "clusters": ["c"]},
-        "coverage": [],
-        "findings": [],
-        "complete": True,
-        "capacity": {"container_instances": [], "subnets": [], "zones": [zone]},
-    }
+    doc = account_doc(ACCOUNT, high=2)
     merged = aws_lambda.OrgMerge()
     merged.add(doc, {"account": ACCOUNT, "report": "s3://b/r.html"})
     merged.failed({"account": "210987654321", "error": "Task timed out after 900.00 seconds"})
-    out = json.loads(merged.files()["findings.json"])
-    assert out["capacity"]["zones"] == [zone]
+    files = render_all(merged.result(), aws_lambda.ORG_FORMATS)
+    out = json.loads(files["findings.json"])
+    assert out["capacity"]["zones"] == doc["capacity"]["zones"] != []
+    assert sorted(f["id"] for f in out["findings"]) == sorted(f["id"] for f in doc["findings"])
     rows = [c for c in out["coverage"] if c["account"] == "210987654321"]
     assert [(c["api"], c["status"]) for c in rows] == [("lambda:InvokeFunction", "error")]
+    assert "snapshot.json" not in files  # an organisation run has the accounts' snapshots, not its own
+    assert 'id="accounts-table"' in files["report.html"] and "s3://b/r.html" in files["report.html"]
 
 
 def test_org_accounts_csv_has_the_many_account_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One accounts.csv shape (auditor/account_status.py), then the org's report and run_id."""
+    """One accounts.csv shape (auditor/account_status.py), then each account's report and run_id."""
     from auditor.account_status import AccountRow
 
     monkeypatch.setenv("AWS_REGION", REGION)
     merged = aws_lambda.OrgMerge(names={ACCOUNT: "payments"})
-    doc = {
-        "scope": {"accounts": [ACCOUNT], "regions": [REGION], "clusters": []},
-        "findings": [{"severity": "high"}],
-        "complete": False,
-    }
-    merged.add(doc, {"account": ACCOUNT, "report": "s3://b/r.html"})
+    merged.add(
+        account_doc(ACCOUNT, coverage_status="denied", high=1),
+        {"account": ACCOUNT, "report": "s3://b/r.html"},
+    )
     merged.failed({"account": "210987654321", "error": "boom"})
-    rows = list(csv.reader(io.StringIO(merged.files()["accounts.csv"])))
+    result = merged.result()
+    rows = list(csv.reader(io.StringIO(render_all(result, ("csv",))["accounts.csv"])))
     assert rows[0] == [*AccountRow.__dataclass_fields__, "report", "run_id"]
     counts = ["0", "1", "0", "0", "0"]
-    assert rows[1] == [ACCOUNT, "payments", "partial", REGION, *counts, "s3://b/r.html", merged.run_id]
-    assert rows[2][:3] == ["210987654321", "", "failed"] and rows[2][-1] == merged.run_id
+    assert rows[1] == [ACCOUNT, "payments", "partial", REGION, *counts, "s3://b/r.html", result.run_id]
+    assert rows[2][:3] == ["210987654321", "", "failed"] and rows[2][-1] == result.run_id
+    summary = render_all(result, ("md",))["summary.md"]
+    assert "1 account(s) not audited**: 210987654321" in summary and "payments" in summary
+
+
+def test_org_merge_refuses_an_unusable_account_run_and_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.documents import DocumentError
+
+    monkeypatch.setenv("AWS_REGION", REGION)
+    merged = aws_lambda.OrgMerge()
+    broken = account_doc(ACCOUNT)
+    broken["findings"] = [{"severity": "high"}]  # no id, no check
+    with pytest.raises(DocumentError):
+        merged.add(broken, {"account": ACCOUNT})
+    merged.add(account_doc("210987654321", high=1), {"account": "210987654321"})
+    assert [f.account for f in merged.result().findings] == ["210987654321"]

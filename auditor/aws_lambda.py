@@ -565,7 +565,7 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
     not the raw data. The organisation run is compared with the previous one under `org/`."""
     import boto3
 
-    from auditor.outputs import parse_findings, previous_run
+    from auditor.outputs import empty_run, parse_findings, previous_run
     from auditor.outputs.s3 import S3Prefix, parse_uri
     from auditor.report import render_all
 
@@ -595,7 +595,7 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - a broken earlier run must not stop tonight's
         log("WARNING", "previous organisation run not readable; every finding counts as new", error=str(exc))
         previous = None
-    result = merged.result(previous)
+    result = merged.result(previous if previous is not None else empty_run())  # a first run: all new
     written = org.write_run(render_all(result, ORG_FORMATS), result.snapshot.generated_at)
     rows = merged.account_rows(result)
     failed = [r.account for r in rows if r.status == "failed"]

@@ -73,6 +73,12 @@ def part_of(doc: Mapping[str, Any], names: Mapping[str, str]) -> tuple[Snapshot,
     scope = doc.get("scope") or {}
     capacity = doc.get("capacity") or {}
     accounts = tuple(str(a) for a in scope.get("accounts") or ())
+    named = {  # names the account run knew (a many-account run's `accounts`), then the item list's
+        str(a.get("account")): str(a.get("name") or "")
+        for a in doc.get("accounts") or ()
+        if isinstance(a, dict)
+    }
+    names = {**{k: v for k, v in named.items() if v}, **{k: v for k, v in names.items() if v}}
     summary = Snapshot(
         generated_at=str(doc.get("generated_at", "")),
         tool_version=str((doc.get("tool") or {}).get("version", "")),

@@ -70,7 +70,9 @@ def test_same_findings_and_capacity_rows(both):
     whole, combined, _ = both
     assert len(whole.findings) > 50
     assert rows(combined.findings) == rows(whole.findings)
-    assert [f.id for f in sorted(combined.findings, key=lambda f: f.id)] == sorted(f.id for f in whole.findings)
+    assert [f.id for f in sorted(combined.findings, key=lambda f: f.id)] == sorted(
+        f.id for f in whole.findings
+    )
     assert rows(combined.instances) == rows(whole.instances)
     assert rows(combined.subnets) == rows(whole.subnets)
     assert rows(combined.zones) == rows(whole.zones)
@@ -153,3 +155,39 @@ def test_close_removes_the_spool(org):
     assert folder is not None and any(folder.iterdir())
     combined.close()
     assert not folder.exists()
+
+
+def test_organisation_from_account_findings_json_is_the_same_audit(both, org):
+    """The Lambda aggregator's path: each account's findings.json (written by the real reporter)
+    read back by auditor/documents.py gives the findings, capacity rows and facts of the scan."""
+    from auditor.documents import Organisation
+
+    whole, combined, _ = both
+    organisation = Organisation(Config())
+    for part in split(org):
+        doc = json.loads(render_all(analyse(part, Config()), ("json",))["findings.json"])
+        organisation.add(doc, report=f"s3://b/{part.accounts[0]}/report.html")
+    result = organisation.organisation_result("2026-12-02T00:00:00Z")
+    assert rows(result.findings) == rows(whole.findings)
+    assert [f.id for f in result.findings] == [f.id for f in combined.findings]
+    for name in ("instances", "subnets", "zones"):
+        assert rows(getattr(result, name)) == rows(getattr(whole, name))
+    assert rows(result.facts.tasks) == rows(whole.facts.tasks) != []
+    assert rows(result.facts.regions) == rows(whole.facts.regions)
+    assert result.facts.clusters == whole.facts.clusters
+    files = render_all(result, ("html", "json", "csv", "md"))
+    assert "snapshot.json" not in files
+    a, b = _doc(render_all(whole, ("json",))), _doc(files)
+    for doc in (a, b):
+        doc.pop("generated_at")
+        doc["tool"].pop("version")
+    assert a.pop("accounts") == [{k: v for k, v in r.items() if k != "report"} for r in b.pop("accounts")]
+    assert a == b
+    statuses = {
+        r.account: r.status
+        for r in __import__("auditor.account_status").account_status.account_rows(
+            result.snapshot, result.findings
+        )
+    }
+    assert sorted(statuses.values()) == ["failed", "ok", "partial"]
+    assert "s3://b/123456789012/report.html" in files["report.html"]

@@ -216,10 +216,13 @@ def test_aggregate_takes_handler_results_or_invoke_results(aws: Aws, org: dict[s
         results = [aws_lambda.handler({"account": a}, None) for a in (payments, own)]
     finally:
         delattr(get_backend("service-quotas")[payments][REGION], "get_service_quota")
-    for event in (results, [{"Payload": r, "StatusCode": 200} for r in results]):
+    for n, event in enumerate((results, [{"Payload": r, "StatusCode": 200} for r in results])):
         merged = aws_lambda.aggregate(event, None)
         assert merged["accounts"] == 2 and merged["summary"]["high"] == 1 and merged["complete"] is True
+        # the first organisation run has nothing to compare with; the second has the first
+        assert merged["new"]["high"] == (1 if n == 0 else 0)
         doc = aws.read_json(f"{PREFIX}/org/latest/findings.json")
+        assert {f.get("change") for f in doc["findings"]} == {"new" if n == 0 else "unchanged"}
         high = [(f["account"], f["check"]) for f in doc["findings"] if f["severity"] == "high"]
         assert high == [(payments, "eni-quota")]
         assert {c["account"] for c in doc["coverage"]} == {payments, own}

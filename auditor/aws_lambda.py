@@ -666,7 +666,7 @@ class OrgMerge:
             detail=error,
             reason="assume-role" if assume else "",
         )
-        self.org.failed(account, region, [row], error)
+        self.org.failed(account, region, [row])
 
     def result(self, previous: dict[str, Any] | None = None) -> Any:
         return self.org.organisation_result(self.generated_at, previous)

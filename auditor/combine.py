@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -117,6 +117,7 @@ class Parts:
         self.subnets: list[SubnetCapacity] = []
         self.zones: list[ZoneCapacity] = []
         self.facts: list[RunFacts] = []
+        self.reports: dict[str, str] = {}  # account → its own report, when the parts are account runs
 
     def add_part(self, summary: Snapshot, result: AuditResult) -> None:
         """A part's summary snapshot and what its analysis made (findings, capacity rows, facts)."""
@@ -127,12 +128,11 @@ class Parts:
         self.zones.extend(result.zones)
         self.facts.append(result.facts)
 
-    def result(
-        self,
-        previous: dict[str, Any] | None = None,
-        snapshot_json: Callable[[str], Iterable[str]] | None = None,
-        account_reports: Mapping[str, str] | None = None,
-    ) -> AuditResult:
+    def snapshot_stream(self, head: Snapshot) -> Callable[[str], Iterable[str]] | None:
+        """The run's snapshot.json as a stream, given the run id (None: no snapshot.json)."""
+        return None
+
+    def result(self, previous: dict[str, Any] | None = None) -> AuditResult:
         head = concat(self.summaries)
         findings = tuple(sorted(self.findings, key=finding_order))
         return AuditResult(
@@ -145,8 +145,8 @@ class Parts:
             baseline=compare(findings, previous) if previous is not None else None,
             given_facts=RunFacts.merged(self.facts),
             summary_only=True,
-            snapshot_json=snapshot_json,
-            account_reports=dict(account_reports or {}),
+            snapshot_json=self.snapshot_stream(head),
+            account_reports=dict(self.reports),
         )
 
 
@@ -183,15 +183,9 @@ class Combined(Parts):
         if self.spool is not None:
             self.spool.add(snapshot)
 
-    def result(
-        self,
-        previous: dict[str, Any] | None = None,
-        snapshot_json: Callable[[str], Iterable[str]] | None = None,
-        account_reports: Mapping[str, str] | None = None,
-    ) -> AuditResult:
-        spool, head = self.spool, concat(self.summaries)
-        stream = snapshot_json or ((lambda run_id: spool.chunks(head, run_id)) if spool is not None else None)
-        return super().result(previous, stream, account_reports)
+    def snapshot_stream(self, head: Snapshot) -> Callable[[str], Iterable[str]] | None:
+        spool = self.spool
+        return (lambda run_id: spool.chunks(head, run_id)) if spool is not None else None
 
 
 def analyse_files(paths: Iterable[str | Path], config: Config) -> Combined:

@@ -115,8 +115,6 @@ class Organisation(Parts):
     def __init__(self, config: Any, names: Mapping[str, str] | None = None) -> None:
         super().__init__(config)
         self.names = dict(names or {})
-        self.reports: dict[str, str] = {}
-        self.errors: dict[str, str] = {}
 
     def add(self, doc: Mapping[str, Any], report: str = "") -> None:
         """One account run; DocumentError (nothing kept) when the document cannot be read."""
@@ -126,9 +124,8 @@ class Organisation(Parts):
             if report:
                 self.reports[account] = report
 
-    def failed(self, account: str, region: str, rows: Sequence[Coverage], error: str) -> None:
+    def failed(self, account: str, region: str, rows: Sequence[Coverage]) -> None:
         """An account that gave no run: its coverage rows say why."""
-        self.errors[account] = error
         summary = Snapshot(
             generated_at="",
             tool_version="",
@@ -143,6 +140,6 @@ class Organisation(Parts):
         """The organisation's audit, stamped with the time it was put together."""
         from auditor import __version__
 
-        result = self.result(previous, None, self.reports)
+        result = self.result(previous)
         head = dataclasses.replace(result.snapshot, generated_at=generated_at, tool_version=__version__)
         return dataclasses.replace(result, snapshot=head)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -25,6 +26,8 @@ from auditor.analysis.facts import RunFacts
 from auditor.analysis.zones import ZoneCapacity
 from auditor.baseline import compare
 from auditor.checks import finding_order
+from auditor.checks.subnet_ips import DEMAND_APIS, subnet_finding
+from auditor.checks.subnet_ips import ID as SUBNET_CHECK
 from auditor.config import Config
 from auditor.fileio import remove_temporary_folder, temporary_folder
 from auditor.findings import Finding
@@ -118,9 +121,15 @@ class Parts:
         self.zones: list[ZoneCapacity] = []
         self.facts: list[RunFacts] = []
         self.reports: dict[str, str] = {}  # account → its own report, when the parts are account runs
+        # (account, region, subnet) → the services using it: a subnet shared between accounts
+        # (VPC sharing) is judged again on the demand of all of them
+        self.subnet_services: dict[tuple[str, str, str], list[str]] = {}
 
     def add_part(self, summary: Snapshot, result: AuditResult) -> None:
         """A part's summary snapshot and what its analysis made (findings, capacity rows, facts)."""
+        for f in result.findings:
+            if f.check == SUBNET_CHECK and isinstance(f.detail.get("services"), list):
+                self.subnet_services[(f.account, f.region, f.resource_id)] = list(f.detail["services"])
         self.summaries.append(summary)
         self.findings.extend(result.findings)
         self.instances.extend(result.instances)
@@ -134,12 +143,13 @@ class Parts:
 
     def result(self, previous: dict[str, Any] | None = None) -> AuditResult:
         head = concat(self.summaries)
-        findings = tuple(sorted(self.findings, key=finding_order))
+        subnets, judged = join_shared_subnets(self, head)
+        findings = tuple(sorted(judged, key=finding_order))
         return AuditResult(
             snapshot=head,
             findings=findings,
             instances=tuple(self.instances),
-            subnets=tuple(self.subnets),
+            subnets=tuple(subnets),
             zones=tuple(self.zones),
             config=self.config,
             baseline=compare(findings, previous) if previous is not None else None,
@@ -179,13 +189,62 @@ class Combined(Parts):
         from auditor.pipeline import analyse
 
         self.disjoint.add(label, snapshot)
-        self.add_part(summary_of(snapshot), analyse(snapshot, self.config))
+        result = analyse(snapshot, self.config)
+        self.add_part(summary_of(snapshot), result)
+        for row in result.subnets:
+            names = sorted(s.name for s in snapshot.services if row.subnet_id in s.subnets)
+            self.subnet_services[(row.account, row.region, row.subnet_id)] = names
         if self.spool is not None:
             self.spool.add(snapshot)
 
     def snapshot_stream(self, head: Snapshot) -> Callable[[str], Iterable[str]] | None:
         spool = self.spool
         return (lambda run_id: spool.chunks(head, run_id)) if spool is not None else None
+
+
+def join_shared_subnets(parts: Parts, head: Snapshot) -> tuple[list[SubnetCapacity], list[Finding]]:
+    """(subnet rows, findings) with every subnet that several accounts use (VPC sharing: each
+    account sees the subnet and only its own tasks) as one row — the addresses its tasks hold and
+    will need, summed over the accounts — and `subnet-ip-exhaustion` judged again on that row, in
+    the name of the lowest account id among them (`shared_by` lists them all). One account's
+    analysis alone would count only its own demand against the subnet's free addresses."""
+    groups: dict[tuple[str, str], list[SubnetCapacity]] = defaultdict(list)
+    for row in parts.subnets:
+        groups[(row.region, row.subnet_id)].append(row)
+    shared = {key: rows for key, rows in groups.items() if len({r.account for r in rows}) > 1}
+    if not shared:
+        return parts.subnets, parts.findings
+    failed = {(c.account, c.region, c.api) for c in head.coverage if c.status != "ok"}
+    findings = [
+        f for f in parts.findings if not (f.check == SUBNET_CHECK and (f.region, f.resource_id) in shared)
+    ]
+    rows: list[SubnetCapacity] = []
+    for row in parts.subnets:
+        group = shared.get((row.region, row.subnet_id))
+        if group is None:
+            rows.append(row)
+            continue
+        if row is not group[0]:
+            continue
+        first = min(group, key=lambda r: r.account)
+        demand = sum(r.projected_demand for r in group)
+        joined = dataclasses.replace(
+            first,
+            ecs_ips=sum(r.ecs_ips for r in group),
+            projected_demand=demand,
+            scale_out_demand=sum(r.scale_out_demand for r in group),
+            projected_free=first.available - demand if first.cidr else None,
+        )
+        rows.append(joined)
+        services = {
+            n for r in group for n in parts.subnet_services.get((r.account, r.region, r.subnet_id), [])
+        }
+        partial = {api for r in group for api in DEMAND_APIS if (r.account, r.region, api) in failed}
+        accounts = sorted({r.account for r in group})
+        found = subnet_finding(joined, parts.config, sorted(services), sorted(partial), shared_by=accounts)
+        if found is not None:
+            findings.append(found)
+    return rows, findings
 
 
 def analyse_files(paths: Iterable[str | Path], config: Config) -> Combined:

@@ -191,3 +191,45 @@ def test_organisation_from_account_findings_json_is_the_same_audit(both, org):
     }
     assert sorted(statuses.values()) == ["failed", "ok", "partial"]
     assert "s3://b/123456789012/report.html" in files["report.html"]
+
+
+def shared_subnet_account(account: str) -> Snapshot:
+    """An account running a Fargate service (peak 12 tasks) in subnet-shared, a /27 with 20 free
+    addresses that another account also uses (VPC sharing)."""
+    import itertools
+
+    from auditor.snapshot import dumps
+    from tests.factories import ACCOUNT, SnapshotBuilder
+
+    b = SnapshotBuilder(_ids=itertools.count(int(account[:4])))
+    b.vpc("vpc-1", "10.0.0.0/16")
+    cluster = b.cluster(f"c{account[:4]}")
+    b.subnet("subnet-shared", "10.0.1.0/27", available=20)
+    td = b.task_definition("web", "awsvpc")
+    b.service(cluster, "web", td, desired=6, subnets=("subnet-shared",), launch_type="FARGATE")
+    return loads(dumps(b.build()).replace(ACCOUNT, account))
+
+
+def test_a_subnet_shared_by_accounts_is_judged_on_their_summed_demand():
+    a, b = shared_subnet_account("111122223333"), shared_subnet_account("444455556666")
+    config = Config()
+    alone = [analyse(s, config) for s in (a, b)]
+    for result in alone:  # each account alone: 12 of 20 free addresses at peak, no finding
+        (row,) = result.subnets
+        assert (row.projected_demand, row.projected_free) == (12, 8)
+        assert not [f for f in result.findings if f.check == "subnet-ip-exhaustion"]
+    with Combined(config) as combined:
+        combined.add("a", a)
+        combined.add("b", b)
+        joined = combined.result()
+    (row,) = joined.subnets
+    assert (row.account, row.projected_demand, row.projected_free) == ("111122223333", 24, -4)
+    (finding,) = [f for f in joined.findings if f.check == "subnet-ip-exhaustion"]
+    assert (finding.severity, finding.account, finding.resource_id) == ("high", "111122223333", "subnet-shared")
+    assert finding.detail["shared_by"] == ["111122223333", "444455556666"]
+    assert finding.detail["services"] == ["web"] and finding.detail["projected_free"] == -4
+    # the merged snapshot analysed whole reaches the same verdict on the same row
+    whole = analyse(concat([a, b]), config)
+    assert rows(whole.subnets) == rows(joined.subnets)
+    (same,) = [f for f in whole.findings if f.check == "subnet-ip-exhaustion"]
+    assert (same.id, same.severity) == (finding.id, finding.severity)

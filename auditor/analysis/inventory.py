@@ -40,7 +40,11 @@ class Inventory:
         self.ec2_instances: dict[str, Ec2Instance] = {i.instance_id: i for i in s.ec2_instances}
         self.instance_types = {(t.region, t.instance_type): t for t in s.instance_types}
         self.enis: dict[str, NetworkInterface] = {e.eni_id: e for e in s.network_interfaces}
-        self.subnets: dict[str, Subnet] = {sn.subnet_id: sn for sn in s.subnets}
+        # a subnet shared between accounts (VPC sharing) is in each one's records: one subnet, named
+        # by the lowest account id, as a many-account run's join of the accounts does (combine.py)
+        self.subnets: dict[str, Subnet] = {
+            sn.subnet_id: sn for sn in sorted(s.subnets, key=lambda sn: sn.account, reverse=True)
+        }
         self.vpcs = {v.vpc_id: v for v in s.vpcs}
         self.security_groups: dict[str, SecurityGroup] = {g.group_id: g for g in s.security_groups}
         self.profiles = {p.arn: p for p in s.instance_profiles}

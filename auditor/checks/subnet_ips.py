@@ -22,13 +22,14 @@ spread services over more subnets and AZs, remove orphaned ENIs, or lower maximu
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.analysis.capacity import SubnetCapacity
 from auditor.analysis.context import AnalysisContext
 from auditor.checks.base import ECS_INVENTORY, Check
 from auditor.collect.specs import needs
 from auditor.config import Config
-from auditor.findings import Finding
+from auditor.findings import Finding, Location
 
 ID = "subnet-ip-exhaustion"
 DEMAND_APIS = (
@@ -59,30 +60,41 @@ def _severity(row: SubnetCapacity, config: Config) -> tuple[str, str] | None:
     return None
 
 
+def subnet_finding(
+    row: SubnetCapacity, config: Config, services: list[str], partial: list[str], **extra: Any
+) -> Finding | None:
+    """The verdict on one subnet row (None when it is fine): `services` use it, `partial` are the
+    demand APIs that were not collected where it was judged; `extra` detail keys (`shared_by`)."""
+    if row.usable is None:
+        return None  # IPv6-only: awsvpc tasks there take IPv6 addresses, not a scarce IPv4 pool
+    verdict = _severity(row, config)
+    if verdict is None:
+        return None
+    severity, title = verdict
+    detail = row.to_dict()
+    del detail["account"], detail["region"], detail["subnet_id"]
+    detail["services"] = services
+    if partial:
+        detail["demand_incomplete"] = partial
+    detail.update(extra)
+    return CHECK.finding(
+        Location(row.account, row.region, "subnet", row.subnet_id),
+        severity,
+        title,
+        detail,
+        "Add larger subnets to the services' awsvpc configuration (use a "
+        "secondary VPC CIDR if the VPC is full), spread tasks over more subnets, "
+        "delete orphaned ENIs, or lower the deployment maximumPercent.",
+    )
+
+
 def run(ctx: AnalysisContext) -> Iterator[Finding]:
     snapshot = ctx.snapshot
     for row in ctx.subnets:
-        if row.usable is None:
-            continue  # IPv6-only: awsvpc tasks there take IPv6 addresses, not a scarce IPv4 pool
-        verdict = _severity(row, ctx.config)
-        if verdict is None:
-            continue
-        severity, title = verdict
-        detail = row.to_dict()
-        del detail["account"], detail["region"], detail["subnet_id"]
-        detail["services"] = sorted(s.name for s in snapshot.services if row.subnet_id in s.subnets)
-        partial = ctx.missing(row.account, row.region, *DEMAND_APIS)
-        if partial:
-            detail["demand_incomplete"] = partial
-        yield CHECK.finding(
-            ctx.at_subnet(row),
-            severity,
-            title,
-            detail,
-            "Add larger subnets to the services' awsvpc configuration (use a "
-            "secondary VPC CIDR if the VPC is full), spread tasks over more subnets, "
-            "delete orphaned ENIs, or lower the deployment maximumPercent.",
-        )
+        services = sorted(s.name for s in snapshot.services if row.subnet_id in s.subnets)
+        found = subnet_finding(row, ctx.config, services, ctx.missing(row.account, row.region, *DEMAND_APIS))
+        if found is not None:
+            yield found
     collected = {r.subnet_id for r in ctx.subnets}
     users = {sid: (s.account, s.region) for s in snapshot.services for sid in s.subnets}
     users |= {sid: (t.account, t.region) for t in snapshot.tasks for sid in t.subnet_ids}

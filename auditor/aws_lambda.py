@@ -146,9 +146,9 @@ def _session_for(
     `scan.endpoint_url` when the config sets one."""
     if settings.account is None or settings.account == own_account:
         return base
-    from auditor.collect.accounts import assume_role_session_at  # credentials refreshed before expiry
+    from auditor.collect.accounts import assume_role_session  # credentials refreshed before expiry
 
-    return assume_role_session_at(
+    return assume_role_session(
         base,
         settings.account,
         settings.role_name,

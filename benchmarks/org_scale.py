@@ -34,7 +34,7 @@ import lower_bound as lb  # noqa: E402
 from moto_process import MotoProcess  # noqa: E402
 from scan_scale import REGION_NAMES, build  # noqa: E402
 
-from auditor.collect.accounts import assume_role_session_at  # noqa: E402
+from auditor.collect.accounts import assume_role_session  # noqa: E402
 from auditor.collect.fanout import AccountPlan, collect_accounts, spool_accounts  # noqa: E402
 from auditor.combine import analyse_files  # noqa: E402
 from auditor.config import Config, ScanSettings  # noqa: E402
@@ -57,7 +57,7 @@ def build_org(url: str, accounts: int) -> tuple[list[AccountPlan], lb.AccountSiz
         account = org.create_account(AccountName=f"member-{n:02d}", Email=f"m{n}@example.com")[
             "CreateAccountStatus"
         ]["AccountId"]
-        session = assume_role_session_at(base, account, "OrganizationAccountAccessRole", endpoint_url=url)
+        session = assume_role_session(base, account, "OrganizationAccountAccessRole", endpoint_url=url)
         build(url, 2, **QUARTER, session=session)
         plans.append(AccountPlan(account, f"member-{n:02d}"))
     return plans, size

@@ -113,38 +113,17 @@ def assume_role_session(
     partition: str = "aws",
     region: str | None = None,
     chain: Sequence[str] = (),
+    endpoint_url: str | None = None,
+    duration: int = DURATION_SECONDS,
 ) -> boto3.Session:
     """A session acting as `role_name` in `account_id`, its credentials refreshed before expiry.
 
     `chain` is a sequence of role ARNs assumed first, in order (for example a hub role the
-    caller must go through); `external_id` is passed to the last role only. Nothing is called
-    until the session's credentials are first used: a role that cannot be assumed shows as a
-    ClientError (`AccessDenied`) from the first call, or from `get_credentials()`'s
-    `get_frozen_credentials()` when the caller wants to know at once."""
-    return assume_role_session_at(
-        base_session,
-        account_id,
-        role_name,
-        external_id,
-        partition=partition,
-        region=region,
-        chain=chain,
-    )
-
-
-def assume_role_session_at(
-    base_session: boto3.Session,
-    account_id: str,
-    role_name: str,
-    external_id: str | None = None,
-    *,
-    partition: str = "aws",
-    region: str | None = None,
-    chain: Sequence[str] = (),
-    endpoint_url: str | None = None,
-    duration: int = DURATION_SECONDS,
-) -> boto3.Session:
-    """`assume_role_session` with an explicit STS endpoint (`--endpoint-url`) and duration."""
+    caller must go through); `external_id` is passed to the last role only. `endpoint_url`
+    overrides STS's regional endpoint (`--endpoint-url`); `duration` is each role session's
+    length in seconds. Nothing is called until the session's credentials are first used: a role
+    that cannot be assumed shows as a ClientError (`AccessDenied`) from the first call, or from
+    `get_credentials()`'s `get_frozen_credentials()` when the caller wants to know at once."""
     region = region or base_session.region_name or DEFAULT_REGIONS.get(partition, "us-east-1")
     session = base_session
     for hop in chain:

@@ -29,7 +29,7 @@ import botocore.exceptions
 from auditor import __version__
 from auditor.account_status import BOOKKEEPING_APIS
 from auditor.collect import collect_region
-from auditor.collect.accounts import assume_role_session_at
+from auditor.collect.accounts import assume_role_session
 from auditor.collect.organizations import active_accounts
 from auditor.collect.session import ApiFailure, Clients, Progress, Recorder, classify
 from auditor.config import ScanSettings
@@ -76,7 +76,7 @@ def account_session(
 ) -> boto3.Session:
     if plan.own:
         return base
-    return assume_role_session_at(
+    return assume_role_session(
         base,
         plan.account,
         scan.role_name,

@@ -256,7 +256,7 @@ def test_assumed_session_follows_the_config_chain_and_endpoint(monkeypatch: pyte
     from auditor.collect import accounts
 
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    monkeypatch.setattr(accounts, "assume_role_session_at", lambda *a, **k: calls.append((a, k)) or "S")
+    monkeypatch.setattr(accounts, "assume_role_session", lambda *a, **k: calls.append((a, k)) or "S")
     config, _ = aws_lambda.load_config_text(
         '[scan]\nrole_chain = ["arn:aws:iam::111111111111:role/hub"]\n'
         'endpoint_url = "http://localhost:5000"\n'

@@ -164,7 +164,7 @@ def organisation(server):
     import boto3
     from moto.moto_api import recorder
 
-    from auditor.collect.accounts import assume_role_session_at, role_arn
+    from auditor.collect.accounts import assume_role_session, role_arn
     from auditor.demo import refusals
     from tests.org.conftest import small_world
 
@@ -180,7 +180,7 @@ def organisation(server):
                 "CreateAccountStatus"
             ]["AccountId"]
             if name == "prod":
-                session = assume_role_session_at(
+                session = assume_role_session(
                     base, members[name], "OrganizationAccountAccessRole", endpoint_url=server.url
                 )
                 small_world(_at(session, server.url), "us-east-1")

@@ -141,7 +141,7 @@ def test_org_scan_imports_each_accounts_findings_into_its_own_hub(
 ):
     """`scan --org --security-hub`: a member's findings land in that member's Security Hub (through
     its role), the management account's in its own; a member whose role is refused has none."""
-    from auditor.collect.accounts import assume_role_session_at
+    from auditor.collect.accounts import assume_role_session
 
     out = tmp_path / "org"
     result = server.run(
@@ -154,7 +154,7 @@ def test_org_scan_imports_each_accounts_findings_into_its_own_hub(
     mine = {f["Id"] for f in asff if f["AwsAccountId"] == prod}
     assert mine
     base = boto3.session.Session(region_name="us-east-1")
-    member = assume_role_session_at(base, prod, "ecs-net-audit", endpoint_url=server.url)
+    member = assume_role_session(base, prod, "ecs-net-audit", endpoint_url=server.url)
     hub = member.client("securityhub", region_name="us-east-1", endpoint_url=server.url)
     stored = {f["Id"] for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]}
     assert mine <= stored

@@ -235,7 +235,7 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
 
     from auditor.collect import collect, enabled_regions
     from auditor.collect.accounts import role_arn
-    from auditor.collect.session import Clients, classify
+    from auditor.collect.session import Clients, Recorder, classify
     from auditor.outputs import empty_run, previous_run
     from auditor.outputs.s3 import S3Prefix
     from auditor.pipeline import analyse
@@ -273,7 +273,7 @@ def _audit(settings: Settings, context: Any, started: float) -> dict[str, Any]:
     previous = previous_run(root)
     try:
         if regions == ("all",):
-            regions = enabled_regions(clients, home)
+            regions = enabled_regions(Recorder(clients, account, home))
         snapshot = collect(clients, regions, config.scan.clusters)
     except AuditorError as exc:
         raise _fail(f"account {account}: {exc}", account, regions if regions != ("all",) else ()) from None

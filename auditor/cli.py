@@ -339,7 +339,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def _scan(args: argparse.Namespace, timeout: float | None) -> int:
     from auditor.collect import collect, enabled_regions
-    from auditor.collect.session import Clients, check_credentials, open_session
+    from auditor.collect.session import Clients, Recorder, check_credentials, open_session
 
     regions = tuple(check_region(r) for r in _comma_list(args.region))
     config = _config(
@@ -371,7 +371,8 @@ def _scan(args: argparse.Namespace, timeout: float | None) -> int:
         return _scan_many(args, config, session, clients)
     regions = tuple(dict.fromkeys(config.scan.regions))
     if args.all_regions:
-        regions = enabled_regions(clients, session.region_name or "us-east-1")
+        # the account is not known yet (collect asks); the recorder's row is not kept
+        regions = enabled_regions(Recorder(clients, "", session.region_name or "us-east-1"))
     elif not regions:
         if not session.region_name:
             raise ConfigError("no region: pass --region, or set AWS_DEFAULT_REGION or a profile region")

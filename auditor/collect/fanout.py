@@ -28,7 +28,7 @@ import botocore.exceptions
 
 from auditor import __version__
 from auditor.account_status import BOOKKEEPING_APIS
-from auditor.collect import collect_region
+from auditor.collect import collect_region, enabled_regions
 from auditor.collect.accounts import assume_role_session
 from auditor.collect.organizations import active_accounts
 from auditor.collect.session import ApiFailure, Clients, Progress, Recorder, classify
@@ -37,7 +37,6 @@ from auditor.errors import CollectError
 from auditor.model import Coverage, PlannedAccount, Snapshot
 
 PERMISSIONS = ("sts:AssumeRole", "organizations:ListAccounts")
-ENABLED = ("opt-in-not-required", "opted-in")
 SCP_PHRASE = "service control polic"  # "…with an explicit deny in a service control policy"
 
 
@@ -101,19 +100,6 @@ def _assume(session: boto3.Session, plan: AccountPlan, region: str) -> Coverage:
     return Coverage(plan.account, region, "sts:AssumeRole", "ok", "", calls=1)
 
 
-def enabled_regions(rec: Recorder, partition_regions: set[str] | None) -> tuple[str, ...]:
-    """The regions enabled in the account (ec2:DescribeRegions, recorded); ApiFailure if asked in vain."""
-    answer = rec.call("ec2", "describe_regions")
-    regions = {
-        r["RegionName"]
-        for r in answer.get("Regions", [])
-        if r.get("OptInStatus", "opt-in-not-required") in ENABLED
-    }
-    if partition_regions is not None:  # AWS answers with the partition's regions only; emulators may not
-        regions &= partition_regions
-    return tuple(sorted(regions))
-
-
 def _region_disabled(rec: Recorder, region: str) -> bool:
     """Whether `region` is an opt-in region not enabled in the account (asked only after every
     call in it failed, so a healthy run never pays for it)."""
@@ -160,7 +146,7 @@ def collect_account(
         try:
             in_partition = set(base.get_available_regions("ec2", partition_name=partition))
             regions = enabled_regions(home, in_partition or None)
-        except ApiFailure:
+        except CollectError:
             return _snapshot(plan, (), [*rows, *home.coverage()], [], now, scan.clusters)
     results = []
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(regions)))) as pool:

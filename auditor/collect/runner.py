@@ -308,15 +308,30 @@ def identify(clients: Clients, region: str) -> str:
         raise CollectError(f"cannot identify the account ({detail}); {credential_sources(clients)}") from None
 
 
-def enabled_regions(clients: Clients, region: str) -> tuple[str, ...]:
-    """Regions enabled for the account (`--all-regions`), from ec2:DescribeRegions."""
+ENABLED = ("opt-in-not-required", "opted-in")  # DescribeRegions' OptInStatus of a region in use
+
+
+def enabled_regions(rec: Recorder, partition_regions: set[str] | None = None) -> tuple[str, ...]:
+    """The regions enabled in the account (`--all-regions`), from ec2:DescribeRegions (the call
+    recorded on `rec`'s coverage). `partition_regions`: keep only these (AWS answers with the
+    partition's regions only; emulators may not). CollectError (exit 3) with what to do when the
+    account cannot be asked."""
     try:
-        response = clients.get("ec2", region).describe_regions()
+        answer = rec.call("ec2", "describe_regions")
     except botocore.exceptions.NoCredentialsError:
-        raise CollectError(no_credentials_hint(clients)) from None
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        raise CollectError(f"cannot list the account's regions: {classify(exc)[1]}") from None
-    return tuple(sorted(r["RegionName"] for r in response.get("Regions", [])))
+        hint = no_credentials_hint(rec.clients)
+        rec.record_error("ec2:DescribeRegions", "error", hint)  # not a silent gap in an account's rows
+        raise CollectError(hint) from None
+    except ApiFailure as failure:  # recorded
+        raise CollectError(f"cannot list the account's regions: {failure.detail}") from None
+    regions = {
+        r["RegionName"]
+        for r in answer.get("Regions", [])
+        if r.get("OptInStatus", "opt-in-not-required") in ENABLED
+    }
+    if partition_regions is not None:
+        regions &= partition_regions
+    return tuple(sorted(regions))
 
 
 def credential_sources(clients: Clients) -> str:

@@ -94,7 +94,7 @@ def test_a_disabled_region_is_told_apart_from_a_deny(org, refuse):
 
 
 def test_all_regions_means_each_accounts_enabled_regions(org, refuse):
-    from auditor.collect.fanout import enabled_regions
+    from auditor.collect import enabled_regions
     from auditor.collect.session import Clients, Recorder
 
     dev = org.members["dev"]

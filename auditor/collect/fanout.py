@@ -21,16 +21,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import boto3
 import botocore.exceptions
 
-from auditor import __version__
 from auditor.account_status import BOOKKEEPING_APIS
-from auditor.collect import collect_region, enabled_regions
 from auditor.collect.accounts import assume_role_session
 from auditor.collect.organizations import active_accounts
+from auditor.collect.runner import RegionResult, assemble_snapshot, collect_region, enabled_regions
 from auditor.collect.session import ApiFailure, Clients, Progress, Recorder, classify
 from auditor.config import ScanSettings
 from auditor.errors import CollectError
@@ -132,12 +130,17 @@ def collect_account(
     """One account's snapshot; never raises for what AWS answers (gaps become coverage rows)."""
     partition = base.get_partition_for_region(home_region)
     session = account_session(plan, base, scan, home_region, partition)
+
+    def snapshot(regions: Sequence[str], rows: Sequence[Coverage], results: list[RegionResult]) -> Snapshot:
+        planned = (PlannedAccount(plan.account, plan.name),)
+        return assemble_snapshot(plan.account, regions, results, scan.clusters, now, rows, planned)
+
     rows: list[Coverage] = []
     if not plan.own:
         assumed = _assume(session, plan, home_region)
         rows.append(assumed)
         if assumed.status != "ok":
-            return _snapshot(plan, (), rows, [], now, scan.clusters)
+            return snapshot((), rows, [])
     clients = Clients(
         session, endpoint_url=scan.endpoint_url, retry_mode=scan.retry_mode, max_attempts=scan.max_attempts
     )
@@ -147,7 +150,7 @@ def collect_account(
             in_partition = set(base.get_available_regions("ec2", partition_name=partition))
             regions = enabled_regions(home, in_partition or None)
         except CollectError:
-            return _snapshot(plan, (), [*rows, *home.coverage()], [], now, scan.clusters)
+            return snapshot((), [*rows, *home.coverage()], [])
     results = []
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(regions)))) as pool:
         results = list(
@@ -162,32 +165,7 @@ def collect_account(
                 region_rows = tuple(replace(c, reason="region-disabled") for c in region_rows)
         result.coverage = region_rows
     rows.extend(home.coverage())
-    return _snapshot(plan, tuple(regions), rows, results, now, scan.clusters)
-
-
-def _snapshot(
-    plan: AccountPlan,
-    regions: tuple[str, ...],
-    rows: list[Coverage],
-    results: list[Any],
-    now: datetime | None,
-    clusters: Sequence[str],
-) -> Snapshot:
-    fields: dict[str, list[Any]] = {}
-    for r in results:
-        for name, items in r.records.items():
-            fields.setdefault(name, []).extend(items)
-    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Snapshot(
-        generated_at=stamp,
-        tool_version=__version__,
-        accounts=(plan.account,),
-        regions=regions,
-        cluster_filter=tuple(clusters),
-        coverage=(*rows, *(c for r in results for c in r.coverage)),
-        planned_accounts=(PlannedAccount(plan.account, plan.name),),
-        **{name: tuple(items) for name, items in fields.items()},
-    )
+    return snapshot(regions, rows, results)
 
 
 def yielded_data(snapshot: Snapshot, account: str) -> bool:

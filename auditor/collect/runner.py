@@ -31,6 +31,7 @@ from auditor.model import (
     Ec2Instance,
     InstanceProfile,
     MissingCluster,
+    PlannedAccount,
     Quota,
     Snapshot,
     Subnet,
@@ -376,7 +377,22 @@ def collect(
     if coverage and all(c.status != "ok" for c in coverage):
         first = next(c for c in coverage if c.status != "ok")
         raise CollectError(f"nothing could be collected: {first.api} in {first.region}: {first.detail}")
-    fields: dict[str, Any] = {}
+    return assemble_snapshot(account, regions, results, cluster_names, now)
+
+
+def assemble_snapshot(
+    account: str,
+    regions: Sequence[str],
+    results: Sequence[RegionResult],
+    clusters: Sequence[str],
+    now: datetime | None = None,
+    rows: Sequence[Coverage] = (),
+    planned: tuple[PlannedAccount, ...] = (),
+) -> Snapshot:
+    """One account's Snapshot: the regions' records gathered into its fields, and its coverage:
+    `rows` (the account's own, such as sts:AssumeRole) then each region's. `planned`: the
+    accounts a many-account run attempted."""
+    fields: dict[str, list[Any]] = {}
     for r in results:
         for name, items in r.records.items():
             fields.setdefault(name, []).extend(items)
@@ -386,7 +402,8 @@ def collect(
         tool_version=__version__,
         accounts=(account,),
         regions=tuple(regions),
-        cluster_filter=tuple(cluster_names),
-        coverage=coverage,
+        cluster_filter=tuple(clusters),
+        coverage=(*rows, *(c for r in results for c in r.coverage)),
+        planned_accounts=planned,
         **{name: tuple(items) for name, items in fields.items()},
     )

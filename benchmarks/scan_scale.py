@@ -125,6 +125,7 @@ def build(
                 vpcs=2,
                 security_groups=3,
                 route_tables=2,
+                vpcs_in_use=1,  # every task subnet is in the one VPC: two DescribeVpcAttribute calls
             )
         )
     return lb.AccountSize(regions=tuple(sizes))

@@ -567,7 +567,7 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
 
     from auditor.outputs import empty_run, parse_findings, previous_run
     from auditor.outputs.s3 import S3Prefix, parse_uri
-    from auditor.report import render_all
+    from auditor.pipeline import write_reports
 
     env = os.environ
     out = env.get("ECS_NET_AUDIT_OUT", "")
@@ -580,46 +580,56 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
         return bytes(org.client.get_object(Bucket=bucket, Key=key)["Body"].read())
 
     merged = OrgMerge(names=_account_names(org))
-    for item in _map_results(event, read):
-        uri = item.get("findings")
-        if item.get("error") or not isinstance(uri, str):
-            merged.failed(item)
-            continue
-        bucket, key = parse_uri(uri)
-        try:
-            merged.add(parse_findings(read(bucket, key), uri), item)
-        except Exception as exc:  # noqa: BLE001 - one unreadable account must not lose the others
-            merged.failed({**item, "error": f"cannot read {uri}: {_plain(exc, 300)}"})
     try:
-        previous = previous_run(org)
-    except Exception as exc:  # noqa: BLE001 - a broken earlier run must not stop tonight's
-        log("WARNING", "previous organisation run not readable; every finding counts as new", error=str(exc))
-        previous = None
-    result = merged.result(previous if previous is not None else empty_run())  # a first run: all new
-    written = org.write_run(render_all(result, ORG_FORMATS), result.snapshot.generated_at)
-    rows = merged.account_rows(result)
-    failed = [r.account for r in rows if r.status == "failed"]
-    summary = {
-        "accounts": len(rows),
-        "failed": failed[:50],
-        "complete": result.complete,
-        "summary": dict(result.severity_counts),
-        "new": _new_counts(result),
-        "findings": written.objects.get("findings.json"),
-        "report": written.objects.get("report.html"),
-        "run": written.folder,
-    }
-    log(
-        "INFO",
-        "organisation aggregated",
-        **{k: v for k, v in summary.items() if k != "failed"},
-        failed=len(failed),
-    )
+        for item in _map_results(event, read):
+            uri = item.get("findings")
+            if item.get("error") or not isinstance(uri, str):
+                merged.failed(item)
+                continue
+            bucket, key = parse_uri(uri)
+            try:
+                merged.add(parse_findings(read(bucket, key), uri), item)
+            except Exception as exc:  # noqa: BLE001 - one unreadable account must not lose the others
+                merged.failed({**item, "error": f"cannot read {uri}: {_plain(exc, 300)}"})
+        try:
+            previous = previous_run(org)
+        except Exception as exc:  # noqa: BLE001 - a broken earlier run must not stop tonight's
+            log(
+                "WARNING",
+                "previous organisation run not readable; every finding counts as new",
+                error=str(exc),
+            )
+            previous = None
+        result = merged.result(previous if previous is not None else empty_run())  # a first run: all new
+        # rendered into the merge's folder (streamed), uploaded from there
+        paths = write_reports(result, merged.org.folder / "out", ORG_FORMATS)
+        written = org.write_run({p.name: p for p in paths}, result.snapshot.generated_at)
+        rows = merged.account_rows(result)
+        failed = [r.account for r in rows if r.status == "failed"]
+        summary = {
+            "accounts": len(rows),
+            "failed": failed[:50],
+            "complete": result.complete,
+            "summary": dict(result.severity_counts),
+            "new": _new_counts(result),
+            "findings": written.objects.get("findings.json"),
+            "report": written.objects.get("report.html"),
+            "run": written.folder,
+        }
+        log(
+            "INFO",
+            "organisation aggregated",
+            **{k: v for k, v in summary.items() if k != "failed"},
+            failed=len(failed),
+        )
+    finally:
+        merged.close()  # its findings were read from a temporary folder
     return _fit(summary)
 
 
 def _new_counts(result: Any) -> dict[str, int]:
-    return severity_counts(_new_findings(result))
+    changes = result.baseline.changes if result.baseline is not None else {}
+    return severity_counts(f for f in result.findings if changes.get(f.id, "new") == "new")
 
 
 def _account_names(org: Any) -> dict[str, str]:
@@ -670,6 +680,9 @@ class OrgMerge:
 
     def result(self, previous: dict[str, Any] | None = None) -> Any:
         return self.org.organisation_result(self.generated_at, previous)
+
+    def close(self) -> None:
+        self.org.close()
 
     @staticmethod
     def account_rows(result: Any) -> list[Any]:

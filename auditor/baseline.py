@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ def load_baseline(path: str | Path) -> dict[str, Any]:
     return check_findings(text, f"baseline {path}", ConfigError)
 
 
-def compare(findings: tuple[Finding, ...] | list[Finding], previous: dict[str, Any]) -> Baseline:
+def compare(findings: Sequence[Finding], previous: dict[str, Any]) -> Baseline:
     before = {f["id"]: f for f in previous["findings"]}
     now = {f.id for f in findings}
     changes = {f.id: ("unchanged" if f.id in before else "new") for f in findings}

@@ -259,18 +259,20 @@ def _write(result: AuditResult, config: Config, kind: str) -> list[str]:
     if location is None:
         out = _out_dir(config, kind, result.snapshot.generated_at)
         return [str(p) for p in _write_run(result, out, config.output.formats)]
+    from auditor.fileio import remove_temporary_folder, temporary_folder
     from auditor.history.live import attach_history_from
-    from auditor.report import render_all
 
     formats = config.output.formats
     extra: dict[str, str] = {}
     own = location.next_folder(result.snapshot.generated_at)
     if "html" in formats or "json" in formats:
         result, extra = attach_history_from(result, location, location.uri, own)
-    files = render_all(result, formats)
-    if "html" in formats:
-        files.update(extra)
-    written = location.write_run(files, result.snapshot.generated_at, folder=own)
+    staging = temporary_folder("ecs-net-audit-upload-")
+    try:  # rendered to disk first (streamed), then uploaded file by file, `latest/` last
+        paths = write_reports(result, staging, formats, extra=extra if "html" in formats else {})
+        written = location.write_run({p.name: p for p in paths}, result.snapshot.generated_at, folder=own)
+    finally:
+        remove_temporary_folder(staging)
     return list(written.objects.values())
 
 

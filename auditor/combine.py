@@ -30,6 +30,7 @@ from auditor.checks.subnet_ips import DEMAND_APIS, subnet_finding
 from auditor.checks.subnet_ips import ID as SUBNET_CHECK
 from auditor.config import Config
 from auditor.fileio import remove_temporary_folder, temporary_folder
+from auditor.finding_store import FindingStore
 from auditor.findings import Finding
 from auditor.merge import RECORD_FIELDS, SHARED_FIELDS, Disjoint, concat
 from auditor.model import Snapshot
@@ -110,12 +111,16 @@ def _plain(value: Any) -> Any:
 
 class Parts:
     """The pieces of one audit, gathered a part (an account, a file) at a time; `result` is the
-    audit of all of them."""
+    audit of all of them. The findings go to disk as each part comes (`FindingStore`), the
+    capacity rows and facts stay in memory. Use as a context manager: its folder lives until the
+    run's files are written."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.folder = temporary_folder("ecs-net-audit-parts-")
         self.summaries: list[Snapshot] = []
-        self.findings: list[Finding] = []
+        self.findings = FindingStore(self.folder, finding_order)
+        self.findings.replaceable = lambda f: f.check == SUBNET_CHECK
         self.instances: list[InstanceCapacity] = []
         self.subnets: list[SubnetCapacity] = []
         self.zones: list[ZoneCapacity] = []
@@ -125,13 +130,22 @@ class Parts:
         # (VPC sharing) is judged again on the demand of all of them
         self.subnet_services: dict[tuple[str, str, str], list[str]] = {}
 
+    def __enter__(self) -> Parts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        remove_temporary_folder(self.folder)
+
     def add_part(self, summary: Snapshot, result: AuditResult) -> None:
         """A part's summary snapshot and what its analysis made (findings, capacity rows, facts)."""
         for f in result.findings:
             if f.check == SUBNET_CHECK and isinstance(f.detail.get("services"), list):
                 self.subnet_services[(f.account, f.region, f.resource_id)] = list(f.detail["services"])
         self.summaries.append(summary)
-        self.findings.extend(result.findings)
+        self.findings.add(result.findings)
         self.instances.extend(result.instances)
         self.subnets.extend(result.subnets)
         self.zones.extend(result.zones)
@@ -142,17 +156,18 @@ class Parts:
         return None
 
     def result(self, previous: dict[str, Any] | None = None) -> AuditResult:
+        """The audit of every part; its findings are read from this folder, so write the run's
+        files before closing."""
         head = concat(self.summaries)
-        subnets, judged = join_shared_subnets(self, head)
-        findings = tuple(sorted(judged, key=finding_order))
+        subnets = join_shared_subnets(self, head)
         return AuditResult(
             snapshot=head,
-            findings=findings,
+            findings=self.findings,
             instances=tuple(self.instances),
             subnets=tuple(subnets),
             zones=tuple(self.zones),
             config=self.config,
-            baseline=compare(findings, previous) if previous is not None else None,
+            baseline=compare(self.findings, previous) if previous is not None else None,
             given_facts=RunFacts.merged(self.facts),
             summary_only=True,
             snapshot_json=self.snapshot_stream(head),
@@ -162,26 +177,20 @@ class Parts:
 
 class Combined(Parts):
     """Snapshots added one at a time (`add`), each analysed and let go; `result` is the audit of
-    all of them as one. Use as a context manager: its spool lives until the run's files are
-    written (`AuditResult.snapshot_json` reads it)."""
+    all of them as one (the snapshot.json of the run streamed from a spool of their records)."""
 
     def __init__(self, config: Config, keep_snapshot: bool = True) -> None:
         super().__init__(config)
         self.disjoint = Disjoint()
-        self._tmp = temporary_folder("ecs-net-audit-combine-") if keep_snapshot else None
-        self.spool = SnapshotSpool(self._tmp) if self._tmp else None
+        self.spool = SnapshotSpool(self.folder) if keep_snapshot else None
 
     def __enter__(self) -> Combined:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def close(self) -> None:
         if self.spool is not None:
             self.spool.close()
-        if self._tmp is not None:
-            remove_temporary_folder(self._tmp)
+        super().close()
 
     def add(self, label: str, snapshot: Snapshot) -> None:
         """Analyse one input; SnapshotError when it holds an account and region an earlier
@@ -202,8 +211,8 @@ class Combined(Parts):
         return (lambda run_id: spool.chunks(head, run_id)) if spool is not None else None
 
 
-def join_shared_subnets(parts: Parts, head: Snapshot) -> tuple[list[SubnetCapacity], list[Finding]]:
-    """(subnet rows, findings) with every subnet that several accounts use (VPC sharing: each
+def join_shared_subnets(parts: Parts, head: Snapshot) -> list[SubnetCapacity]:
+    """The subnet rows, with every subnet that several accounts use (VPC sharing: each
     account sees the subnet and only its own tasks) as one row — the addresses its tasks hold and
     will need, summed over the accounts — and `subnet-ip-exhaustion` judged again on that row, in
     the name of the lowest account id among them (`shared_by` lists them all). One account's
@@ -213,11 +222,9 @@ def join_shared_subnets(parts: Parts, head: Snapshot) -> tuple[list[SubnetCapaci
         groups[(row.region, row.subnet_id)].append(row)
     shared = {key: rows for key, rows in groups.items() if len({r.account for r in rows}) > 1}
     if not shared:
-        return parts.subnets, parts.findings
+        return parts.subnets
     failed = {(c.account, c.region, c.api) for c in head.coverage if c.status != "ok"}
-    findings = [
-        f for f in parts.findings if not (f.check == SUBNET_CHECK and (f.region, f.resource_id) in shared)
-    ]
+    findings: list[Finding] = []
     rows: list[SubnetCapacity] = []
     for row in parts.subnets:
         group = shared.get((row.region, row.subnet_id))
@@ -244,7 +251,8 @@ def join_shared_subnets(parts: Parts, head: Snapshot) -> tuple[list[SubnetCapaci
         found = subnet_finding(joined, parts.config, sorted(services), sorted(partial), shared_by=accounts)
         if found is not None:
             findings.append(found)
-    return rows, findings
+    parts.findings.replace({(SUBNET_CHECK, region, sid) for region, sid in shared}, findings)
+    return rows
 
 
 def analyse_files(paths: Iterable[str | Path], config: Config) -> Combined:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ class AuditResult:
     """A snapshot and everything the analysis made of it."""
 
     snapshot: Snapshot
-    findings: tuple[Finding, ...]
+    findings: Sequence[Finding]  # a tuple, or a many-account run's FindingStore (read from disk)
     instances: tuple[InstanceCapacity, ...]
     subnets: tuple[SubnetCapacity, ...]
     config: Config = Config()  # the run's configuration: thresholds the reports draw with

@@ -151,7 +151,7 @@ def test_the_same_account_and_region_twice_names_both_inputs(org):
 def test_close_removes_the_spool(org):
     combined = Combined(Config())
     combined.add("a.json", split(org)[0])
-    folder = combined._tmp
+    folder = combined.folder
     assert folder is not None and any(folder.iterdir())
     combined.close()
     assert not folder.exists()
@@ -218,14 +218,18 @@ def test_a_subnet_shared_by_accounts_is_judged_on_their_summed_demand():
         (row,) = result.subnets
         assert (row.projected_demand, row.projected_free) == (12, 8)
         assert not [f for f in result.findings if f.check == "subnet-ip-exhaustion"]
-    with Combined(config) as combined:
-        combined.add("a", a)
-        combined.add("b", b)
-        joined = combined.result()
+    combined = Combined(config)
+    combined.add("a", a)
+    combined.add("b", b)
+    joined = combined.result()  # its findings are read from the combination's folder: closed at the end
     (row,) = joined.subnets
     assert (row.account, row.projected_demand, row.projected_free) == ("111122223333", 24, -4)
     (finding,) = [f for f in joined.findings if f.check == "subnet-ip-exhaustion"]
-    assert (finding.severity, finding.account, finding.resource_id) == ("high", "111122223333", "subnet-shared")
+    assert (finding.severity, finding.account, finding.resource_id) == (
+        "high",
+        "111122223333",
+        "subnet-shared",
+    )
     assert finding.detail["shared_by"] == ["111122223333", "444455556666"]
     assert finding.detail["services"] == ["web"] and finding.detail["projected_free"] == -4
     # the merged snapshot analysed whole reaches the same verdict on the same row
@@ -233,3 +237,4 @@ def test_a_subnet_shared_by_accounts_is_judged_on_their_summed_demand():
     assert rows(whole.subnets) == rows(joined.subnets)
     (same,) = [f for f in whole.findings if f.check == "subnet-ip-exhaustion"]
     assert (same.id, same.severity) == (finding.id, finding.severity)
+    combined.close()

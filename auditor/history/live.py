@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.errors import AuditorError
+from auditor.finding_store import Mapped
 from auditor.findings import Finding
 from auditor.history.runs import (
     CLUSTER_FREE_SLOTS,
@@ -161,7 +163,11 @@ def attach_history_from(
     from auditor.history.trend import analyse_history
 
     trend = analyse_history(history)
-    findings = tuple(with_forecast(f, trend) for f in result.findings)
+    findings: Sequence[Finding]
+    if isinstance(result.findings, tuple | list):
+        findings = tuple(with_forecast(f, trend) for f in result.findings)
+    else:  # a many-account run's findings, read from disk: the forecasts are added as they are read
+        findings = Mapped(result.findings, lambda f: with_forecast(f, trend))
     series = trend.series
     soonest = series[(series["status"] == "running-out") & (series["metric"] != INSTANCE_HEADROOM)]
     note = RunHistory(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from auditor.outputs.base import FINDINGS, LATEST, OutputError, as_bytes, run_folder_name
@@ -156,15 +157,19 @@ class S3Prefix:
             self._sse = sse
         return self._sse
 
-    def _put(self, key: str, body: bytes) -> str:
+    def _put(self, key: str, body: bytes | Path) -> str:
         suffix = key[key.rfind(".") :] if "." in key else ""
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=self._key(key),
-            Body=body,
-            ContentType=CONTENT_TYPES.get(suffix, "application/octet-stream"),
+        args = {
+            "Bucket": self.bucket,
+            "Key": self._key(key),
+            "ContentType": CONTENT_TYPES.get(suffix, "application/octet-stream"),
             **self.encryption(),
-        )
+        }
+        if isinstance(body, Path):  # a rendered file: streamed from disk, never read whole
+            with open(body, "rb") as stream:
+                self.client.put_object(Body=stream, **args)
+        else:
+            self.client.put_object(Body=body, **args)
         return f"s3://{self.bucket}/{self._key(key)}"
 
     def next_folder(self, generated_at: str) -> str:
@@ -183,11 +188,14 @@ class S3Prefix:
         return candidate
 
     def write_run(
-        self, files: Mapping[str, str | bytes], generated_at: str, folder: str | None = None
+        self, files: Mapping[str, str | bytes | Path], generated_at: str, folder: str | None = None
     ) -> RunWrite:
         """Upload one run (into `folder`, default `next_folder(generated_at)`); `latest/findings.json`
         last. On any failure: OutputError naming the object, and `latest/` untouched."""
-        data = as_bytes(files)
+        # texts as UTF-8; rendered files on disk are uploaded from the file, never read whole
+        data: dict[str, bytes | Path] = {
+            n: c if isinstance(c, Path) else as_bytes({n: c})[n] for n, c in files.items()
+        }
         folder = folder or self.next_folder(generated_at)
         order = [n for n in data if n != FINDINGS] + ([FINDINGS] if FINDINGS in data else [])
         objects: dict[str, str] = {}

@@ -51,10 +51,28 @@ def places(result: AuditResult) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def metric_values(result: AuditResult, account: str, region: str) -> dict[str, float | int]:
+Tally = dict[tuple[str, str], tuple[Counter[str], set[str]]]
+
+
+def tally(result: AuditResult) -> Tally:
+    """Per account and region, in one pass over the findings (a many-account run reads them from
+    disk): findings by severity, and the subnets with a subnet-ip-exhaustion finding at risk."""
+    counts: Tally = {}
+    for f in result.findings:
+        by_severity, subnets = counts.setdefault((f.account, f.region), (Counter(), set()))
+        by_severity[f.severity] += 1
+        if f.check == "subnet-ip-exhaustion" and f.severity in AT_RISK:
+            subnets.add(f.resource_id)
+    return counts
+
+
+def metric_values(
+    result: AuditResult, account: str, region: str, tallied: Tally | None = None
+) -> dict[str, float | int]:
     """The contract's metrics for one account and region; a minimum with no known value is absent."""
-    here = [f for f in result.findings if f.account == account and f.region == region]
-    by_severity = Counter(f.severity for f in here)
+    by_severity, at_risk = (tallied if tallied is not None else tally(result)).get(
+        (account, region), (Counter(), set())
+    )
     values: dict[str, float | int] = {
         "FindingsCritical": by_severity["critical"],
         "FindingsHigh": by_severity["high"],
@@ -76,9 +94,7 @@ def metric_values(result: AuditResult, account: str, region: str) -> dict[str, f
     ]
     if free:
         values["MinSubnetProjectedFree"] = min(free)
-    values["SubnetsAtRisk"] = len(
-        {f.resource_id for f in here if f.check == "subnet-ip-exhaustion" and f.severity in AT_RISK}
-    )
+    values["SubnetsAtRisk"] = len(at_risk)
     utilization = eni_quota_utilization(result, account, region)
     if utilization is not None:
         values["EniQuotaUtilization"] = utilization
@@ -93,8 +109,10 @@ def eni_quota_utilization(result: AuditResult, account: str, region: str) -> flo
     return row.percent if row is not None else None
 
 
-def emf_record(result: AuditResult, account: str, region: str) -> dict[str, Any]:
-    values = metric_values(result, account, region)
+def emf_record(
+    result: AuditResult, account: str, region: str, tallied: Tally | None = None
+) -> dict[str, Any]:
+    values = metric_values(result, account, region, tallied)
     return {
         "_aws": {
             "Timestamp": _timestamp_ms(result.snapshot.generated_at),
@@ -115,8 +133,9 @@ def emf_record(result: AuditResult, account: str, region: str) -> dict[str, Any]
 def emf_lines(result: AuditResult) -> list[str]:
     """One compact JSON line per account and region; `RunId` (a log property, not a metric or a
     dimension) ties it to the run's other files."""
+    tallied = tally(result)
     return [
-        json.dumps({**emf_record(result, a, r), "RunId": result.run_id}, separators=(",", ":"))
+        json.dumps({**emf_record(result, a, r, tallied), "RunId": result.run_id}, separators=(",", ":"))
         for a, r in places(result)
     ]
 

@@ -7,6 +7,7 @@ AWS never becomes markup. Charts are SVG drawn here, on the server side.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -154,6 +155,8 @@ def _embedded_findings(result: AuditResult) -> list[Any]:
     """The findings the page carries: all of them, or the MAX_FINDINGS most severe."""
     if len(result.findings) <= MAX_FINDINGS:
         return list(result.findings)
+    if not isinstance(result.findings, tuple | list):  # a FindingStore reads most severe first
+        return list(itertools.islice(result.findings, MAX_FINDINGS))
     ranked = sorted(result.findings, key=lambda f: -severity_rank(f.severity))  # stable: order kept within
     return ranked[:MAX_FINDINGS]
 
@@ -187,9 +190,16 @@ def context(result: AuditResult) -> dict[str, Any]:
         "total": len(result.findings),
         "baseline": result.baseline,
         "history": result.history,
-        "new_findings": [
-            f for f in result.findings if result.baseline and result.baseline.changes.get(f.id) == "new"
-        ][:100],
+        "new_findings": list(
+            itertools.islice(
+                (
+                    f
+                    for f in result.findings
+                    if result.baseline and result.baseline.changes.get(f.id) == "new"
+                ),
+                100,
+            )
+        ),
         "slot_charts": _slot_charts(result),
         "subnet_bars": _subnet_bars(result),
         "zone_charts": _zone_charts(result),

@@ -3,6 +3,7 @@ message or a pull-request comment. Text from AWS is escaped for Markdown."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from auditor.account_status import account_rows, many_accounts
@@ -47,13 +48,13 @@ def render(result: AuditResult) -> dict[str, str]:
             f"{len(b.resolved)} resolved, {b.count('unchanged')} unchanged.",
             "",
         ]
-        new = [f for f in result.findings if b.changes.get(f.id) == "new"][:TOP]
+        new = list(itertools.islice((f for f in result.findings if b.changes.get(f.id) == "new"), TOP))
         for f in new:
             lines.append(f"- 🆕 **{f.severity}** `{f.check}` {md(f.title)}")
         for r in list(b.resolved)[:TOP]:
             lines.append(f"- ✅ resolved: `{md(r.get('check', ''))}` {md(r.get('title', ''))}")
         lines.append("")
-    top = [f for f in result.findings if not f.detail.get("unknown")][:TOP]
+    top = list(itertools.islice((f for f in result.findings if not f.detail.get("unknown")), TOP))
     if top:
         lines += ["| severity | check | region | finding |", "| --- | --- | --- | --- |"]
         lines += [f"| {f.severity} | `{f.check}` | {md(f.region)} | {md(f.title)} |" for f in top]

@@ -76,28 +76,42 @@ def run(plans: list[AccountPlan], scan: ScanSettings, label: str) -> tuple[float
     return wall, snapshot
 
 
-def memory(plans: list[AccountPlan], scan: ScanSettings, merged: bool) -> tuple[float, float, int]:
-    """Peak traced bytes of (the collection into the spool, the analysis + writing the html, json
-    and csv files to disk), and the findings. The analysis is the CLI's (`scan --org`: each
-    account analysed on its own and let go, auditor/combine.py), or with `merged` the earlier one
-    (every account's snapshot merged in memory, then analysed), for comparison."""
+def memory(plans: list[AccountPlan], scan: ScanSettings, merged: bool) -> tuple[list[float], int]:
+    """Peak traced bytes of each phase — the collection into the spool; the analysis; writing
+    findings.json, snapshot.json and the CSVs; writing report.html — and the findings. The
+    analysis is the CLI's (`scan --org`: each account analysed on its own and let go, its findings
+    to disk, auditor/combine.py), or with `merged` the earlier one (every account's snapshot merged
+    in memory, then analysed), for comparison."""
     base = boto3.session.Session(region_name="us-east-1")
-    formats = ("html", "json", "csv")
+    peaks: list[float] = []
+
+    def mark() -> None:
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.reset_peak()
+
     with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as out:
         tracemalloc.start()
         spooled = spool_accounts(plans, base, scan, REGION_NAMES[:2], "us-east-1", Path(folder))
-        collection = tracemalloc.get_traced_memory()[1]
-        tracemalloc.reset_peak()
+        mark()
         if merged:
             result = analyse(merge([(str(p), load(p)) for p, _ in spooled]), Config())
-            write_reports(result, Path(out), formats)
+            mark()
+            write_reports(result, Path(out), ("json", "csv"))
+            mark()
+            write_reports(result, Path(out), ("html",))
+            mark()
+            findings = len(result.findings)
         else:
             with analyse_files([p for p, _ in spooled], Config()) as combined:
                 result = combined.result()
-                write_reports(result, Path(out), formats)
-        analysis = tracemalloc.get_traced_memory()[1]
+                mark()
+                write_reports(result, Path(out), ("json", "csv"))
+                mark()
+                write_reports(result, Path(out), ("html",))
+                mark()
+                findings = len(result.findings)
         tracemalloc.stop()
-    return collection, analysis, len(result.findings)
+    return peaks, findings
 
 
 def main() -> None:
@@ -150,19 +164,17 @@ def main() -> None:
                 print(f"  {account}: {made} calls; differs from the bound on {over or 'nothing'}")
 
         print(
-            "\npeak traced memory: collection into the spool | analysis + html, json, csv written "
-            f"(--max-parallel {args.max_parallel})"
+            "\npeak traced memory: collection into the spool | analysis | json + csv written | "
+            f"html written (--max-parallel {args.max_parallel})"
         )
         sys.stdout.flush()
         for n in sorted({5, 10, len(plans)}):
             if n > len(plans):
                 continue
             for merged in (False, True) if args.compare_merged else (False,):
-                collection, analysis, findings = memory(
-                    plans[:n], replace(scan, max_parallel=args.max_parallel), merged
-                )
+                peaks, findings = memory(plans[:n], replace(scan, max_parallel=args.max_parallel), merged)
                 how = "merged in memory" if merged else "one account at a time"
-                mb = f"{collection / 1e6:6.0f} MB | {analysis / 1e6:6.0f} MB"
+                mb = " | ".join(f"{p / 1e6:5.0f} MB" for p in peaks)
                 print(f"  {n:>3} accounts: {mb} ({findings} findings; {how})")
                 sys.stdout.flush()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3

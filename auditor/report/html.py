@@ -1,6 +1,7 @@
 """`report.html`: one self-contained page (inline CSS, JS and SVG; no network fetch), autoescaped.
 
-Findings are embedded once, as JSON (jinja's `tojson` escapes `<`, `>`, `&` and quotes), and the
+Findings are embedded once, as JSON (escaped as jinja's `tojson` does: `<`, `>`, `&` and quotes),
+written one finding at a time while the page streams out, and the
 inline script renders the filterable, sortable table from it with `textContent` only — text from
 AWS never becomes markup. Charts are SVG drawn here, on the server side.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import jinja2
@@ -151,24 +152,27 @@ def _mode_counts(result: AuditResult) -> list[dict[str, Any]]:
     ]
 
 
-def _embedded_findings(result: AuditResult) -> list[Any]:
-    """The findings the page carries: all of them, or the MAX_FINDINGS most severe."""
-    if len(result.findings) <= MAX_FINDINGS:
-        return list(result.findings)
-    if not isinstance(result.findings, tuple | list):  # a FindingStore reads most severe first
-        return list(itertools.islice(result.findings, MAX_FINDINGS))
+def _embedded_findings(result: AuditResult) -> Iterable[Any]:
+    """The findings the page carries, read as the page is written: all of them, or the
+    MAX_FINDINGS most severe."""
+    if len(result.findings) <= MAX_FINDINGS or not isinstance(result.findings, tuple | list):
+        return itertools.islice(result.findings, MAX_FINDINGS)  # a FindingStore reads most severe first
     ranked = sorted(result.findings, key=lambda f: -severity_rank(f.severity))  # stable: order kept within
     return ranked[:MAX_FINDINGS]
 
 
-def _finding_rows(result: AuditResult, findings: list[Any]) -> list[dict[str, Any]]:
+def _finding_json(result: AuditResult) -> Iterator[markupsafe.Markup]:
+    """Each embedded finding as JSON safe inside a <script> element, made one at a time while the
+    page is written (the page never holds every finding's data at once); its texts are shown with
+    textContent."""
     changes = result.baseline.changes if result.baseline else {}
-    return [{**f.to_dict(), "change": changes.get(f.id)} for f in findings]
+    for f in _embedded_findings(result):
+        yield jinja2.utils.htmlsafe_json_dumps(clean({**f.to_dict(), "change": changes.get(f.id)}))
 
 
 def context(result: AuditResult) -> dict[str, Any]:
     snapshot = result.snapshot
-    embedded = _embedded_findings(result)
+    embedded = min(len(result.findings), MAX_FINDINGS)
     thresholds = result.config.thresholds  # the run's, so the chart marks what the checks used
     return {
         "version": __version__,
@@ -183,7 +187,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "instances_left_out": max(0, len(result.instances) - MAX_TABLE_ROWS),
         "subnets": result.subnets[:MAX_TABLE_ROWS],
         "subnets_left_out": max(0, len(result.subnets) - MAX_TABLE_ROWS),
-        "findings_left_out": len(result.findings) - len(embedded),
+        "findings_left_out": len(result.findings) - embedded,
         "clusters": list(result.facts.clusters),
         "account_rows": account_rows(snapshot, result.findings) if many_accounts(snapshot) else [],
         "account_reports": result.account_reports,  # an organisation run: each account's own report
@@ -206,11 +210,8 @@ def context(result: AuditResult) -> dict[str, Any]:
         "subnet_medium": 1 - thresholds.subnet_free_medium,
         "subnet_high": 1 - thresholds.subnet_free_high,
         "mode_counts": _mode_counts(result),
-        "data": {
-            "findings": clean(_finding_rows(result, embedded)),  # shown with textContent
-            "docs": {c.id: c.docs for c in CHECKS},
-            "titles": {c.id: c.title for c in CHECKS},
-        },
+        "data": {"docs": {c.id: c.docs for c in CHECKS}, "titles": {c.id: c.title for c in CHECKS}},
+        "finding_json": _finding_json(result),
         "noscript_findings": result.findings[:100],
     }
 

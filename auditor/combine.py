@@ -15,6 +15,7 @@ of them (a few KB per finding; see benchmarks/org_scale.py for the figures).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -197,6 +198,8 @@ class Combined(Parts):
         input held (nothing of it is kept then)."""
         from auditor.pipeline import analyse
 
+        if self.summaries:  # the previous input's records and analysis hold reference cycles: free
+            gc.collect()  # them now, not at some later collection, so the next one does not stack up
         self.disjoint.add(label, snapshot)
         result = analyse(snapshot, self.config)
         self.add_part(summary_of(snapshot), result)

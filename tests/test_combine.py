@@ -238,3 +238,22 @@ def test_a_subnet_shared_by_accounts_is_judged_on_their_summed_demand():
     (same,) = [f for f in whole.findings if f.check == "subnet-ip-exhaustion"]
     assert (same.id, same.severity) == (finding.id, finding.severity)
     combined.close()
+
+
+def test_many_account_pages_name_the_account_and_fold_the_gaps(both):
+    """Two accounts' clusters of one name are two charts; the gaps read one line per account and
+    region (every row folded below); summary.md names each finding's account."""
+    import re
+
+    _, combined, _ = both
+    files = render_all(combined, ("html", "md"))
+    page = files["report.html"]
+    titles = re.findall(r"awsvpc ENI slots — prod-web <span class=\"muted\">\(([^)]*)\)", page)
+    assert len(titles) == 2 and len({t.split(" · ")[1] for t in titles}) == 2
+    places = re.search(r'<table id="gap-places">(.*?)</table>', page, re.S)
+    assert places is not None
+    gap_accounts = {c.account for c in combined.coverage_gaps}
+    assert len(gap_accounts) == 2 and all(a in places.group(1) for a in gap_accounts)
+    assert "denied (scp)" in places.group(1) and "denied (assume-role)" in places.group(1)
+    assert f"Every API not collected ({len(combined.coverage_gaps)})" in page
+    assert "| severity | check | account | region | finding |" in files["summary.md"]

@@ -47,6 +47,7 @@ BARS_PER_CLUSTER = 60  # beyond this a cluster's chart says "and N more"; the ta
 # than the run found; findings.json and the CSVs always have everything.
 MAX_FINDINGS = 20_000
 MAX_TABLE_ROWS = 5_000
+GAP_ROWS = 12  # more coverage gaps than this (or gaps in several places): one line a place first
 
 
 def _value(value: Any) -> str:
@@ -62,13 +63,19 @@ def _value(value: Any) -> str:
 _ENV.filters["value"] = _value
 
 
+def _place(result: AuditResult, account: str, region: str) -> str:
+    """A chart's place: its region, and its account when the audit spans accounts (two accounts'
+    clusters of one name are two charts)."""
+    return f"{region} · {account}" if len(result.snapshot.accounts) > 1 else region
+
+
 def _slot_charts(result: AuditResult) -> list[dict[str, Any]]:
     """Per cluster: each instance's used awsvpc slots against its capacity."""
-    by_cluster: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    by_cluster: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
     for row in result.instances:
-        by_cluster[(row.region, row.cluster)].append(row)
+        by_cluster[(row.account, row.region, row.cluster)].append(row)
     charts = []
-    for (region, cluster), rows in sorted(by_cluster.items()):
+    for (account, region, cluster), rows in sorted(by_cluster.items()):
         rows.sort(key=lambda r: (r.headroom if r.headroom is not None else 10**6, r.instance_id or ""))
         bars = []
         for r in rows[:BARS_PER_CLUSTER]:
@@ -86,7 +93,7 @@ def _slot_charts(result: AuditResult) -> list[dict[str, Any]]:
         scale = max([b["capacity"] or 0 for b in bars] + [b["used"] for b in bars] + [1])
         charts.append(
             {
-                "region": region,
+                "region": _place(result, account, region),
                 "cluster": cluster,
                 "bars": bars,
                 "scale": scale,
@@ -99,11 +106,11 @@ def _slot_charts(result: AuditResult) -> list[dict[str, Any]]:
 def _zone_charts(result: AuditResult) -> list[dict[str, Any]]:
     """Per cluster: each Availability Zone's awsvpc slots (instances that can take a task), so a
     full zone shows even when the cluster as a whole has room."""
-    by_cluster: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    by_cluster: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
     for row in result.zones:
-        by_cluster[(row.region, row.cluster)].append(row)
+        by_cluster[(row.account, row.region, row.cluster)].append(row)
     charts = []
-    for (region, cluster), rows in sorted(by_cluster.items()):
+    for (account, region, cluster), rows in sorted(by_cluster.items()):
         bars = [
             {
                 "label": r.availability_zone,
@@ -116,7 +123,9 @@ def _zone_charts(result: AuditResult) -> list[dict[str, Any]]:
             for r in rows
         ]
         scale = max([b["capacity"] or 0 for b in bars] + [b["used"] or 0 for b in bars] + [1])
-        charts.append({"region": region, "cluster": cluster, "bars": bars, "scale": scale})
+        charts.append(
+            {"region": _place(result, account, region), "cluster": cluster, "bars": bars, "scale": scale}
+        )
     return charts
 
 
@@ -170,6 +179,28 @@ def _finding_json(result: AuditResult) -> Iterator[markupsafe.Markup]:
         yield jinja2.utils.htmlsafe_json_dumps(clean({**f.to_dict(), "change": changes.get(f.id)}))
 
 
+def _gap_places(result: AuditResult) -> list[dict[str, str]]:
+    """The coverage gaps per account and region, most first: how many APIs were not collected
+    and why ("12 denied (scp), 15 skipped"), and the first denial's or error's own words — one line
+    a place, so an organisation's gaps read at a glance (every row is below, folded)."""
+    places: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for c in result.coverage_gaps:
+        places[(c.account, c.region)].append(c)
+    rows = []
+    for (account, region), gaps in sorted(places.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        kinds = Counter(f"{c.status} ({c.reason})" if c.reason else c.status for c in gaps)
+        first = next((c for c in gaps if c.status != "skipped"), gaps[0])
+        rows.append(
+            {
+                "account": account,
+                "region": region,
+                "summary": ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()),
+                "detail": f"{first.api}: {first.detail}",
+            }
+        )
+    return rows
+
+
 def context(result: AuditResult) -> dict[str, Any]:
     snapshot = result.snapshot
     embedded = min(len(result.findings), MAX_FINDINGS)
@@ -182,6 +213,8 @@ def context(result: AuditResult) -> dict[str, Any]:
         "counts": result.severity_counts,
         "checks": CHECKS,
         "gaps": result.coverage_gaps,
+        "gap_places": _gap_places(result),
+        "GAP_ROWS": GAP_ROWS,
         "coverage": snapshot.coverage,
         "instances": result.instances[:MAX_TABLE_ROWS],
         "instances_left_out": max(0, len(result.instances) - MAX_TABLE_ROWS),

@@ -55,7 +55,12 @@ def render(result: AuditResult) -> dict[str, str]:
             lines.append(f"- ✅ resolved: `{md(r.get('check', ''))}` {md(r.get('title', ''))}")
         lines.append("")
     top = list(itertools.islice((f for f in result.findings if not f.detail.get("unknown")), TOP))
-    if top:
+    if top and many:  # which account matters as much as which region
+        lines += ["| severity | check | account | region | finding |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            f"| {f.severity} | `{f.check}` | {md(f.account)} | {md(f.region)} | {md(f.title)} |" for f in top
+        ]
+    elif top:
         lines += ["| severity | check | region | finding |", "| --- | --- | --- | --- |"]
         lines += [f"| {f.severity} | `{f.check}` | {md(f.region)} | {md(f.title)} |" for f in top]
         if len(result.findings) > TOP:

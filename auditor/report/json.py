@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from auditor import __version__
@@ -64,15 +64,22 @@ def findings_document(result: AuditResult, lazy: bool = False) -> dict[str, Any]
         if lazy
         else [with_change(f.to_dict(), result) for f in result.findings],
         "capacity": {
-            "container_instances": [r.to_dict() for r in result.instances],
-            "subnets": [r.to_dict() for r in result.subnets],
-            "zones": [r.to_dict() for r in result.zones],
+            "container_instances": _rows(result.instances, lazy),
+            "subnets": _rows(result.subnets, lazy),
+            "zones": _rows(result.zones, lazy),
             "regions": [r.to_dict() for r in result.facts.regions],  # extension: ENIs against the quota
             "tasks": [t.to_dict() for t in result.facts.tasks],  # extension: tasks by network mode
         },
         **baseline_section(result),
         **accounts_section(result),
     }
+
+
+def _rows(rows: Sequence[Any], lazy: bool) -> list[dict[str, Any]]:
+    """Capacity rows as JSON objects; with `lazy`, made while the document is written."""
+    if lazy:
+        return _LazyArray(lambda: (r.to_dict() for r in rows), len(rows))
+    return [r.to_dict() for r in rows]
 
 
 def accounts_section(result: AuditResult) -> dict[str, Any]:

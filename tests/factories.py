@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor.config import Config
@@ -11,6 +11,8 @@ from auditor.findings import Finding
 from auditor.model import (
     AccountSetting,
     Attachment,
+    AutoScalingGroup,
+    CapacityProvider,
     Cluster,
     ContainerDefinition,
     ContainerInstance,
@@ -536,3 +538,44 @@ def run_check(module: Any, snapshot: Snapshot, config: Config | None = None) -> 
     from auditor.analysis.context import AnalysisContext
 
     return list(module.run(AnalysisContext.build(snapshot, config or Config())))
+
+
+def with_provider(
+    b: SnapshotBuilder,
+    *,
+    provider_type: str = "EC2_AUTOSCALING",
+    managed_scaling: str = "ENABLED",
+    group: tuple[int, int] | None = (6, 3),  # (MaxSize, DesiredCapacity); None: not collected
+    placement: tuple[PlacementConstraint, ...] = (),
+) -> SnapshotBuilder:
+    """The service places through a capacity provider (launch type none) backed by group `asg`."""
+    b.records["services"] = [
+        replace(s, launch_type=None, capacity_providers=("cp",), placement_constraints=placement)
+        for s in b.records["services"]
+    ]
+    b.records["container_instances"] = [
+        replace(ci, capacity_provider="cp") for ci in b.records["container_instances"]
+    ]
+    asg_arn = f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:autoScalingGroup:1:autoScalingGroupName/asg"
+    b._add(
+        "capacity_providers",
+        CapacityProvider(
+            arn=f"arn:aws:ecs:{REGION}:{ACCOUNT}:capacity-provider/cp",
+            name="cp",
+            account=ACCOUNT,
+            region=REGION,
+            status="ACTIVE",
+            type=provider_type,
+            auto_scaling_group_arn=asg_arn if provider_type == "EC2_AUTOSCALING" else None,
+            managed_scaling=managed_scaling if provider_type == "EC2_AUTOSCALING" else None,
+        ),
+    )
+    if group is None:
+        b.coverage("autoscaling:DescribeAutoScalingGroups", "denied", "AccessDenied")
+    else:
+        b.coverage("autoscaling:DescribeAutoScalingGroups")
+        b._add(
+            "auto_scaling_groups",
+            AutoScalingGroup("asg", asg_arn, ACCOUNT, REGION, 0, group[0], group[1]),
+        )
+    return b

@@ -4,9 +4,8 @@ A static host port (host mode, or a non-zero bridge `hostPort`) lets one copy of
 container instance, so the instances that can take the task bound three figures: the desired count
 (now), a deployment's peak, and Application Auto Scaling's MaxCapacity (the scale-out, which fails
 exactly when the service needs the tasks). For the scale-out, instances a capacity provider can
-still add count too: ECS managed scaling counts host ports when it sizes an Auto Scaling group for
-tasks it cannot place, up to the group's MaxSize; an ECS Managed Instances provider launches what
-is needed and has no maximum to read. A figure that rests on data not collected is None.
+still add count too (`growth.py`: ECS managed scaling counts host ports when it sizes an Auto
+Scaling group for tasks it cannot place). A figure that rests on data not collected is None.
 """
 
 from __future__ import annotations
@@ -15,29 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.analysis.capacity import Peak, peak_tasks
-from auditor.analysis.inventory import FARGATE_PROVIDERS, Inventory
-from auditor.analysis.placement import (
-    can_take_tasks,
-    eligible_instances,
-    kept_while_deploying,
-    minimum_healthy_percent,
-    service_constraints,
-)
-from auditor.model import AutoScalingGroup, CapacityProvider, ContainerInstance, PlacementConstraint, Service
-
-GROWTH_NONE = "none"  # no capacity provider adds instances for tasks ECS cannot place
-GROWTH_GROUP = "auto-scaling-group"  # managed scaling, up to the groups' MaxSize
-GROWTH_MANAGED_INSTANCES = "managed-instances"  # ECS Managed Instances: no maximum to read
-GROWTH_UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Growth:
-    """Container instances the service's capacity providers can still add for its pending tasks."""
-
-    kind: str  # none | auto-scaling-group | managed-instances | unknown
-    instances: int | None  # None: unknown, or no maximum (managed-instances)
-    missing: tuple[str, ...] = ()  # what an unknown rests on
+from auditor.analysis.growth import GROWTH_MANAGED_INSTANCES, Growth, capacity_growth
+from auditor.analysis.inventory import Inventory
+from auditor.analysis.placement import kept_while_deploying, minimum_healthy_percent
+from auditor.model import Service
 
 
 @dataclass(frozen=True)
@@ -119,73 +99,6 @@ class PortFit:
         if not self.autoscaling_known:
             return ["application-autoscaling:DescribeScalableTargets"]
         return list(self.growth.missing)
-
-
-def _group_members(
-    inv: Inventory, service: Service, provider: CapacityProvider, group: AutoScalingGroup
-) -> list[ContainerInstance]:
-    """The cluster's instances that can take a task and came from the provider's group."""
-    members = []
-    for ci in inv.instances_by_cluster.get(service.cluster_arn, []):
-        ec2 = inv.ec2_for(ci)
-        from_group = ec2 is not None and ec2.auto_scaling_group == group.name
-        if can_take_tasks(ci) and (ci.capacity_provider == provider.name or from_group):
-            members.append(ci)
-    return members
-
-
-def _new_instances_match(
-    members: list[ContainerInstance], constraints: tuple[PlacementConstraint, ...]
-) -> bool:
-    """New instances of a group are taken to match `memberOf` constraints when all its current
-    ones do (they come from the same launch template); with none to look at, that is unknown."""
-    matching = eligible_instances(members, constraints)
-    return bool(members) and matching is not None and len(matching) == len(members)
-
-
-def capacity_growth(inv: Inventory, service: Service) -> Growth:
-    """What the service's capacity provider strategy can still add. A provider without managed
-    scaling adds nothing for pending tasks; a provider, group or constraint match not collected
-    makes the growth unknown."""
-    constraints = tuple(c for c in service_constraints(inv, service) if c.type == "memberOf")
-    kinds: set[str] = set()
-    room = 0
-    missing: list[str] = []
-    for name in service.capacity_providers:
-        if name in FARGATE_PROVIDERS:
-            continue
-        provider = inv.capacity_providers.get((service.account, service.region, name))
-        if provider is None:
-            missing += inv.missing(service.account, service.region, "ecs:DescribeCapacityProviders") or [
-                f"capacity provider {name} (not returned)"
-            ]
-            continue
-        if provider.type == "MANAGED_INSTANCES":
-            kinds.add(GROWTH_MANAGED_INSTANCES)
-            continue
-        group_name = provider.auto_scaling_group_name
-        if provider.managed_scaling != "ENABLED" or not group_name:
-            continue  # the group does not grow for tasks ECS cannot place
-        group = inv.auto_scaling_groups.get((service.account, service.region, group_name))
-        if group is None:
-            missing += inv.missing(
-                service.account, service.region, "autoscaling:DescribeAutoScalingGroups"
-            ) or [f"Auto Scaling group {group_name} (not returned)"]
-            continue
-        if constraints and not _new_instances_match(
-            _group_members(inv, service, provider, group), constraints
-        ):
-            missing.append(f"whether new instances of {group_name} match the service's memberOf constraints")
-            continue
-        kinds.add(GROWTH_GROUP)
-        room += max(0, group.max_size - group.desired_capacity)
-    if missing:
-        return Growth(GROWTH_UNKNOWN, None, tuple(missing))
-    if GROWTH_MANAGED_INSTANCES in kinds:
-        return Growth(GROWTH_MANAGED_INSTANCES, None)
-    if GROWTH_GROUP in kinds:
-        return Growth(GROWTH_GROUP, room)
-    return Growth(GROWTH_NONE, 0)
 
 
 def port_fit(inv: Inventory, service: Service, eligible: int, peak: Peak) -> PortFit:

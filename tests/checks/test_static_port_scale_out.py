@@ -3,15 +3,13 @@ host port (plus what the capacity providers can still add) cannot hold."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from auditor.checks import static_port_conflict
 from auditor.config import Config
 from auditor.findings import finding_id
-from auditor.model import AutoScalingGroup, CapacityProvider, PlacementConstraint
-from tests.factories import ACCOUNT, REGION, SnapshotBuilder, run_check
+from auditor.model import PlacementConstraint
+from tests.factories import ACCOUNT, REGION, SnapshotBuilder, run_check, with_provider
 
 AAS = "application-autoscaling:DescribeScalableTargets"
 ASG = "autoscaling:DescribeAutoScalingGroups"
@@ -34,47 +32,6 @@ def world(
     td = b.task_definition("admin", mode, host_port=host_port, container_port=8080)
     b.service(cluster, "admin", td, desired=desired, maximum_percent=maximum_percent, scale_max=scale_max)
     b.coverage(AAS, scaling, "" if scaling == "ok" else "AccessDenied")
-    return b
-
-
-def with_provider(
-    b: SnapshotBuilder,
-    *,
-    provider_type: str = "EC2_AUTOSCALING",
-    managed_scaling: str = "ENABLED",
-    group: tuple[int, int] | None = (6, 3),  # (MaxSize, DesiredCapacity); None: not collected
-    placement: tuple[PlacementConstraint, ...] = (),
-) -> SnapshotBuilder:
-    """The service places through a capacity provider (launch type none) backed by group `asg`."""
-    b.records["services"] = [
-        replace(s, launch_type=None, capacity_providers=("cp",), placement_constraints=placement)
-        for s in b.records["services"]
-    ]
-    b.records["container_instances"] = [
-        replace(ci, capacity_provider="cp") for ci in b.records["container_instances"]
-    ]
-    asg_arn = f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:autoScalingGroup:1:autoScalingGroupName/asg"
-    b._add(
-        "capacity_providers",
-        CapacityProvider(
-            arn=f"arn:aws:ecs:{REGION}:{ACCOUNT}:capacity-provider/cp",
-            name="cp",
-            account=ACCOUNT,
-            region=REGION,
-            status="ACTIVE",
-            type=provider_type,
-            auto_scaling_group_arn=asg_arn if provider_type == "EC2_AUTOSCALING" else None,
-            managed_scaling=managed_scaling if provider_type == "EC2_AUTOSCALING" else None,
-        ),
-    )
-    if group is None:
-        b.coverage(ASG, "denied", "AccessDenied")
-    else:
-        b.coverage(ASG)
-        b._add(
-            "auto_scaling_groups",
-            AutoScalingGroup("asg", asg_arn, ACCOUNT, REGION, 0, group[0], group[1]),
-        )
     return b
 
 

@@ -77,6 +77,11 @@ class AnalysisContext:
         return {r.subnet_id: r for r in self.subnets}
 
     @cached_property
+    def instance_rows(self) -> dict[str, InstanceCapacity]:
+        """The capacity rows by container instance ARN."""
+        return {r.container_instance_arn: r for r in self.instances}
+
+    @cached_property
     def awsvpc_instances(self) -> tuple[InstanceCapacity, ...]:
         """The container-instance rows that get an ENI verdict: those running awsvpc tasks, or in a
         cluster that runs awsvpc tasks on EC2."""

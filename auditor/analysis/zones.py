@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.analysis.placement import can_take_tasks
 
+PEAK_DETAIL = ("maximum_percent", "maximum_percent_known", "two_revisions", "autoscaling_known")
+
 if TYPE_CHECKING:
     from auditor.analysis.capacity import EniPool, InstanceCapacity, Peak
     from auditor.analysis.inventory import Inventory
@@ -171,6 +173,20 @@ class EniShortfall:
     free_by_zone: dict[str, int]  # free slots per zone of its subnets
     elsewhere: int  # free slots in the cluster's other zones, which do not count
     short_zones: list[ZoneShortfall]
+
+    def detail(self, service: Service, peak: Peak) -> dict[str, Any]:
+        """`eni-headroom`'s service figures (docs/OUTPUT.md)."""
+        return {
+            "peak_tasks": peak.tasks,
+            "running_tasks": self.running,
+            "cluster_headroom": self.headroom,
+            "shortfall": self.shortfall,
+            "desired_count": service.desired_count,
+            **{field: getattr(peak, field) for field in PEAK_DETAIL},
+            "zones": self.free_by_zone,
+            "free_in_other_zones": self.elsewhere,
+            "short_zones": [z.to_dict() for z in self.short_zones],
+        }
 
 
 def eni_shortfall(

@@ -13,9 +13,13 @@ peak (`max(desired, auto-scaling max) × maximumPercent / 100`) minus the tasks 
 against the free slots of the instances that can take its tasks: ACTIVE with a connected agent,
 and in an Availability Zone of one of its subnets (an ENI attaches only in its own subnet's zone);
 each service is judged alone against that pool, and the finding says which zones fall short. The
-peak is two full revisions for blue/green-like deployments. ECS Anywhere instances have no ENI
-verdict. The advice names the real cause: trunking only where it would help (a Linux instance of
-a supporting type without a trunk); otherwise more instances or a type with more ENIs.
+peak is two full revisions for blue/green-like deployments. A shortfall the service's capacity
+providers absorb (managed scaling up to MaxSize, each new instance holding the slots of the group's
+smallest current one; ECS Managed Instances) is one step lower: the deployment or scale-out waits
+for new instances; one they cannot absorb keeps its severity; growth not collected: "unknown".
+ECS Anywhere instances have no ENI verdict. The advice names the real cause: trunking only where
+it would help (a Linux instance of a supporting type without a trunk); otherwise more instances or
+a type with more ENIs.
 
 Fix: enable ENI trunking (`aws ecs put-account-setting-default --name awsvpcTrunking --value
 enabled`, then replace the instances), use instance types with more ENIs, add instances (capacity
@@ -28,6 +32,7 @@ from collections.abc import Iterator
 
 from auditor.analysis.capacity import InstanceCapacity, headroom_unknown_because
 from auditor.analysis.context import AnalysisContext
+from auditor.analysis.growth import slot_growth
 from auditor.analysis.instance_facts import slot_limit, trunk_would_help_cluster
 from auditor.analysis.zones import eni_shortfall
 from auditor.checks.base import ECS_INVENTORY, Check
@@ -41,7 +46,6 @@ TRUNK_ADVICE = (
     "instances, choose an instance type with more ENIs, or add instances."
 )
 INSTANCE_DETAIL = "instance_type trunking eni_task_capacity awsvpc_tasks extra_enis headroom max_enis".split()
-PEAK_DETAIL = ("maximum_percent", "maximum_percent_known", "two_revisions", "autoscaling_known")
 MORE_CAPACITY = (
     "Add container instances (capacity provider managed scaling counts ENIs), or use a type with more ENIs."
 )
@@ -105,30 +109,24 @@ def _service_findings(ctx: AnalysisContext) -> Iterator[Finding]:
         short = eni_shortfall(inv, ctx.pool, service, zones, peak)
         if short is None:
             continue
-        detail = {
-            "peak_tasks": peak.tasks,
-            "running_tasks": short.running,
-            "cluster_headroom": short.headroom,
-            "shortfall": short.shortfall,
-            "desired_count": service.desired_count,
-            **{field: getattr(peak, field) for field in PEAK_DETAIL},
-            "zones": short.free_by_zone,
-            "free_in_other_zones": short.elsewhere,
-            "short_zones": [z.to_dict() for z in short.short_zones],
-        }
         short_in = ", ".join(z.availability_zone for z in short.short_zones)
         zones_text = short_in or ", ".join(z for z, n in short.free_by_zone.items() if n == 0) or "its zones"
         helps = trunk_would_help_cluster(inv, ctx.instances, service.cluster_arn)
+        growth = slot_growth(inv, service, ctx.instance_rows)
+        severity, note, wait = growth.verdict(
+            "high" if short.steady_shortfall > 0 else "medium", short.shortfall
+        )
         yield CHECK.finding(
             ctx.at_service(service),
-            "high" if short.steady_shortfall > 0 else "medium",
+            severity,
             f"service {service.name} needs {peak.tasks - short.running} more awsvpc ENI slots at its peak"
             + (" (two full revisions while it deploys)" if peak.two_revisions else "")
             + f"; instances that can take it have {short.headroom} free ({short.shortfall} short)"
             + (f"; {short.elsewhere} free in other zones do not count" if short.elsewhere else "")
-            + (f"; short in {short_in}" if short_in else ""),
-            detail,
-            f"Add container instances in {zones_text} or ENI capacity before the next deployment or "
+            + (f"; short in {short_in}" if short_in else "")
+            + note,
+            short.detail(service, peak) | growth.detail(short.shortfall),
+            f"{wait}Add container instances in {zones_text} or ENI capacity before the next deployment or "
             "scale-out" + (": " + TRUNK_ADVICE if helps else ". " + MORE_CAPACITY),
         )
 
@@ -153,6 +151,7 @@ CHECK = Check(
         "instance_types",
         "network_interfaces",
         "scalable_targets",
-        "capacity_providers",  # Managed Instances run with trunking whatever the setting
+        "capacity_providers",  # Managed Instances run with trunking whatever the setting; growth
+        "auto_scaling_groups",  # what managed scaling can still add (analysis/growth.py)
     ),
 )

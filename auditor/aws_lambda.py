@@ -582,6 +582,13 @@ def aggregate(event: Any, context: Any) -> dict[str, Any]:
     merged = OrgMerge(names=_account_names(org))
     try:
         for item in _map_results(event, read):
+            if merged.has(item.get("account")):
+                log(
+                    "WARNING",
+                    "account given twice: the first result is kept",
+                    account=str(item.get("account")),
+                )
+                continue
             uri = item.get("findings")
             if item.get("error") or not isinstance(uri, str):
                 merged.failed(item)
@@ -657,6 +664,10 @@ class OrgMerge:
         """An account's run (DocumentError when its findings.json cannot be used)."""
         self.org.add(doc, report=str(item.get("report") or ""))
 
+    def has(self, account: Any) -> bool:
+        """Whether the account is in the run already (a Map that ran an item twice)."""
+        return str(account) in self.org.accounts
+
     def failed(self, item: dict[str, Any]) -> None:
         """An account that gave no run: one coverage row shaped as a many-account scan's —
         `sts:AssumeRole` (reason `assume-role`) when its role could not be assumed, else
@@ -676,7 +687,7 @@ class OrgMerge:
             detail=error,
             reason="assume-role" if assume else "",
         )
-        self.org.failed(account, region, [row])
+        self.org.failed(account, [row])
 
     def result(self, previous: dict[str, Any] | None = None) -> Any:
         return self.org.organisation_result(self.generated_at, previous)

@@ -460,7 +460,8 @@ def _scan_many(args: argparse.Namespace, config: Config, session: Any, clients: 
             progress.finish(len(regions or ()) * len(plans), quiet=args.quiet or progress.calls == 0)
         require_data(spooled)
         # each account analysed on its own and let go: memory follows the largest account
-        with analyse_files([path for path, _ in spooled], config) as combined:
+        keep = "json" in config.output.formats  # the merged snapshot.json is spooled only to be written
+        with analyse_files([path for path, _ in spooled], config, keep_snapshot=keep) as combined:
             remove_temporary_folder(spool)
             return _finish_many(args, config, session, combined.result(previous), own, home)
     finally:
@@ -494,8 +495,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _check_out_location(config)
     if args.history is not None:
         return _demo_history(args, config)
-    snapshot = demo_org_snapshot() if args.org else demo_snapshot()
-    return _finish(analyse(snapshot, config, previous), config, "demo", args.quiet)
+    if not args.org:
+        return _finish(analyse(demo_snapshot(), config, previous), config, "demo", args.quiet)
+    from auditor.combine import Combined
+    from auditor.merge import split_accounts
+
+    with Combined(config, keep_snapshot="json" in config.output.formats) as combined:
+        for part in split_accounts(demo_org_snapshot()):  # one account at a time, as `scan --org`
+            combined.add(f"account {part.accounts[0]}", part)
+        return _finish(combined.result(previous), config, "demo", args.quiet)
 
 
 def _demo_history(args: argparse.Namespace, config: Config) -> int:
@@ -583,14 +591,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     config = _config(args)
     previous = _previous(args, config)
     paths = list(dict.fromkeys(args.snapshot))
+    keep = "json" in config.output.formats  # the merged snapshot.json is only spooled to be written
     if len(paths) == 1:
+        from auditor.combine import Combined
+        from auditor.merge import split_accounts
+
         snapshot = load(paths[0])
         _check_out_location(config)
-        return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
+        parts = split_accounts(snapshot)
+        if len(parts) == 1:
+            return _finish(analyse(snapshot, config, previous), config, "report", args.quiet)
+        # a many-account snapshot (an organisation scan's): analysed one account at a time, as
+        # the scan that wrote it was, so `report` gives that scan's findings again
+        with Combined(config, keep_snapshot=keep) as combined:
+            for n, part in enumerate(parts):
+                combined.add(f"{paths[0]} (account {n + 1})", part)
+            del snapshot, parts
+            return _finish(combined.result(previous), config, "report", args.quiet)
     from auditor.combine import analyse_files
 
     # several snapshots: each analysed on its own and let go (auditor/combine.py)
-    with analyse_files(paths, config) as combined:
+    with analyse_files(paths, config, keep_snapshot=keep) as combined:
         _check_out_location(config)
         return _finish(combined.result(previous), config, "report", args.quiet)
 

@@ -1,15 +1,18 @@
 """Many snapshots analysed one at a time and reported as one: memory follows the largest account.
 
-A many-account run (`scan --org`, `scan --account`, `report a.json b.json …`) does not build one
-snapshot of every raw record of every account. Each account's snapshot is loaded, analysed on its
-own (the analysis never relates one account's records to another's: every key it joins on carries
-the account) and let go; what is kept is what the reports are made of — the findings, the capacity
+A many-account run (`scan --org`, `scan --account`, `report a.json b.json …`, `report` of an
+organisation's snapshot.json, `demo --org`) does not build one snapshot of every raw record of
+every account. Each account's snapshot is loaded, analysed on its own and let go. (The analysis
+indexes resources by their ids, which AWS makes unique within an account and region, not across
+accounts; one account at a time is also what keeps two accounts' records apart. What accounts do
+share — a subnet through VPC sharing — is joined afterwards: `join_shared_subnets`.) What is kept
+is what the reports are made of: the findings (on disk, auditor/finding_store.py), the capacity
 rows, the run facts (auditor/analysis/facts.py) and a summary snapshot of coverage, clusters,
 quotas and the accounts. The merged `snapshot.json` is streamed out of per-field spool files, so
 it is still the lossless union of the inputs without ever being in memory.
 
-Memory is then: one account's snapshot and analysis, plus the findings and capacity rows of all
-of them (a few KB per finding; see benchmarks/org_scale.py for the figures).
+Memory is then one account's snapshot and analysis, plus the capacity rows of all of them (see
+benchmarks/README.md, `org_scale.py`, for the figures).
 """
 
 from __future__ import annotations
@@ -258,12 +261,12 @@ def join_shared_subnets(parts: Parts, head: Snapshot) -> list[SubnetCapacity]:
     return rows
 
 
-def analyse_files(paths: Iterable[str | Path], config: Config) -> Combined:
+def analyse_files(paths: Iterable[str | Path], config: Config, keep_snapshot: bool = True) -> Combined:
     """`report a.json b.json …`: each file loaded, analysed and let go in turn (a file named twice
     is read once). The caller closes the returned Combined after writing the run."""
     from auditor.snapshot import load
 
-    combined = Combined(config)
+    combined = Combined(config, keep_snapshot=keep_snapshot)
     try:
         for path in dict.fromkeys(str(p) for p in paths):
             combined.add(path, load(path))

@@ -115,22 +115,28 @@ class Organisation(Parts):
     def __init__(self, config: Any, names: Mapping[str, str] | None = None) -> None:
         super().__init__(config)
         self.names = dict(names or {})
+        self.accounts: set[str] = set()  # every account added, a run or a failure
 
     def add(self, doc: Mapping[str, Any], report: str = "") -> None:
-        """One account run; DocumentError (nothing kept) when the document cannot be read."""
+        """One account run; DocumentError (nothing kept) when the document cannot be read, or when
+        it holds an account already added (its findings would count twice)."""
         summary, result = part_of(doc, self.names)
+        again = sorted(set(summary.accounts) & self.accounts)
+        if again:
+            raise DocumentError(f"account {', '.join(again)} is in the organisation run already")
+        self.accounts.update(summary.accounts)
         self.add_part(summary, result)
         for account in summary.accounts:
             if report:
                 self.reports[account] = report
 
-    def failed(self, account: str, region: str, rows: Sequence[Coverage]) -> None:
-        """An account that gave no run: its coverage rows say why."""
+    def failed(self, account: str, rows: Sequence[Coverage]) -> None:
+        """An account that gave no run: its coverage rows say why (it audited no region)."""
+        self.accounts.add(account)
         summary = Snapshot(
             generated_at="",
             tool_version="",
             accounts=(account,),
-            regions=(region,) if region else (),
             coverage=tuple(rows),
             planned_accounts=(PlannedAccount(account, self.names.get(account, "")),),
         )

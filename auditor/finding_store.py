@@ -19,6 +19,8 @@ from typing import Any, overload
 
 from auditor.findings import Finding
 
+MAX_FILES = 64  # more parts than this: their files are merged into one as they come
+
 
 def _encode(f: Finding) -> str:
     return json.dumps(
@@ -57,6 +59,7 @@ class FindingStore(Sequence[Finding]):
         self.left_out: set[tuple[str, str, str]] = set()  # (check, region, resource id) replaced
         self.left_out_count = 0
         self.extra: list[Finding] = []
+        self.generation = 0  # merged files made so far
         self._keys: dict[tuple[str, str, str], int] = {}  # findings per replaceable key, for the count
         self.replaceable: Callable[[Finding], bool] = lambda f: False
 
@@ -65,7 +68,7 @@ class FindingStore(Sequence[Finding]):
         ordered = sorted(findings, key=self.order)
         if not ordered:
             return
-        path = self.folder / f"findings-{len(self.files):06d}.jsonl"
+        path = self.folder / f"findings-{self.generation:06d}-{len(self.files):06d}.jsonl"
         with open(path, "w", encoding="utf-8") as out:
             for f in ordered:
                 out.write(_encode(f) + "\n")
@@ -74,6 +77,27 @@ class FindingStore(Sequence[Finding]):
                     self._keys[key] = self._keys.get(key, 0) + 1
         self.files.append(path)
         self.written += len(ordered)
+        if len(self.files) > MAX_FILES:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Merge every file into one (in order, streamed), so that reading never holds more than
+        MAX_FILES + 1 files open: an organisation of thousands of accounts stays under the
+        descriptor limit (1,024 in Lambda and on many hosts)."""
+        merged = self.folder / f"findings-{self.generation:06d}-merged.jsonl"
+        self.generation += 1
+        streams = [self._lines(p) for p in self.files]
+        with open(merged, "w", encoding="utf-8") as out:
+            for _, line in heapq.merge(*streams, key=lambda pair: pair[0]):
+                out.write(line)
+        for path in self.files:
+            path.unlink()
+        self.files = [merged]
+
+    def _lines(self, path: Path) -> Iterator[tuple[Any, str]]:
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                yield self.order(_decode(line)), line
 
     def replace(self, keys: set[tuple[str, str, str]], findings: Iterable[Finding]) -> None:
         """Leave out the stored findings at `keys` (check, region, resource id; only of the kind

@@ -95,6 +95,26 @@ def merge(snapshots: Sequence[tuple[str, Snapshot]]) -> Snapshot:
     return concat([s for _, s in snapshots])
 
 
+def split_accounts(snapshot: Snapshot) -> list[Snapshot]:
+    """One snapshot per account of a many-account snapshot (records of no account — instance type
+    facts — go to each): what a many-account run analyses one at a time."""
+    import dataclasses as dc
+
+    accounts = list(dict.fromkeys([*snapshot.accounts, *(p.account for p in snapshot.planned_accounts)]))
+    if len(accounts) <= 1:
+        return [snapshot]
+    parts = []
+    for account in accounts:
+        fields: dict[str, Any] = {
+            name: getattr(snapshot, name)
+            if name in SHARED_FIELDS
+            else tuple(r for r in getattr(snapshot, name) if getattr(r, "account", account) == account)
+            for name in RECORD_FIELDS
+        }
+        parts.append(dc.replace(snapshot, accounts=(account,), **fields))
+    return parts
+
+
 def load_many(paths: Sequence[str | Path]) -> Snapshot:
     """Read and merge snapshot files; a file named twice is read once."""
     from auditor.snapshot import load

@@ -34,6 +34,7 @@ import lower_bound as lb  # noqa: E402
 from moto_process import MotoProcess  # noqa: E402
 from scan_scale import REGION_NAMES, build  # noqa: E402
 
+from auditor.cli import _write_run as write_run  # noqa: E402
 from auditor.collect.accounts import assume_role_session  # noqa: E402
 from auditor.collect.fanout import AccountPlan, collect_accounts, spool_accounts  # noqa: E402
 from auditor.combine import analyse_files  # noqa: E402
@@ -105,9 +106,10 @@ def memory(plans: list[AccountPlan], scan: ScanSettings, merged: bool) -> tuple[
             with analyse_files([p for p, _ in spooled], Config()) as combined:
                 result = combined.result()
                 mark()
-                write_reports(result, Path(out), ("json", "csv"))
+                # as the CLI writes a run: the history beside it looked for (trend.html, forecasts)
+                write_run(result, Path(out) / "run", ("json", "csv"))
                 mark()
-                write_reports(result, Path(out), ("html",))
+                write_run(result, Path(out) / "run", ("html",))
                 mark()
                 findings = len(result.findings)
         tracemalloc.stop()

@@ -157,13 +157,14 @@ def test_close_removes_the_spool(org):
     assert not folder.exists()
 
 
-def test_organisation_from_account_findings_json_is_the_same_audit(both, org):
+def test_organisation_from_account_findings_json_is_the_same_audit(both, org, request):
     """The Lambda aggregator's path: each account's findings.json (written by the real reporter)
     read back by auditor/documents.py gives the findings, capacity rows and facts of the scan."""
     from auditor.documents import Organisation
 
     whole, combined, _ = both
     organisation = Organisation(Config())
+    request.addfinalizer(organisation.close)
     for part in split(org):
         doc = json.loads(render_all(analyse(part, Config()), ("json",))["findings.json"])
         organisation.add(doc, report=f"s3://b/{part.accounts[0]}/report.html")
@@ -210,7 +211,7 @@ def shared_subnet_account(account: str) -> Snapshot:
     return loads(dumps(b.build()).replace(ACCOUNT, account))
 
 
-def test_a_subnet_shared_by_accounts_is_judged_on_their_summed_demand():
+def test_a_subnet_shared_by_accounts_is_judged_on_their_summed_demand(request):
     a, b = shared_subnet_account("111122223333"), shared_subnet_account("444455556666")
     config = Config()
     alone = [analyse(s, config) for s in (a, b)]
@@ -219,6 +220,7 @@ def test_a_subnet_shared_by_accounts_is_judged_on_their_summed_demand():
         assert (row.projected_demand, row.projected_free) == (12, 8)
         assert not [f for f in result.findings if f.check == "subnet-ip-exhaustion"]
     combined = Combined(config)
+    request.addfinalizer(combined.close)
     combined.add("a", a)
     combined.add("b", b)
     joined = combined.result()  # its findings are read from the combination's folder: closed at the end

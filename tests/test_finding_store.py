@@ -76,3 +76,22 @@ def test_mapped_applies_as_it_reads(tmp_path, parts):
     mapped = Mapped(store, lambda f: Finding(**{**f.__dict__, "title": f.title.upper()}))
     assert len(mapped) == 40 and all(f.title.startswith("T") for f in mapped)
     assert mapped[0].title == store[0].title.upper() and mapped[:2][1].title == store[1].title.upper()
+
+
+def test_many_parts_are_merged_so_reading_holds_few_files_open(tmp_path, monkeypatch):
+    import auditor.finding_store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_FILES", 3)
+    store = FindingStore(tmp_path, finding_order)
+    store.replaceable = lambda f: f.check == "subnet-ip-exhaustion"
+    rng = random.Random(3)
+    everything = []
+    for a in range(10):
+        part = [finding(n, rng.choice(SEVERITIES), account=f"{a}" * 12) for n in range(a * 10, a * 10 + 7)]
+        part.append(finding(a, "high", account=f"{a}" * 12, check="subnet-ip-exhaustion"))
+        everything += part
+        store.add(part)
+        assert len(store.files) <= 4 and len(list(tmp_path.iterdir())) == len(store.files)
+    assert list(store) == sorted(everything, key=finding_order) and len(store) == 80
+    store.replace({("subnet-ip-exhaustion", "us-east-1", "r000")}, [])  # left out across merged files
+    assert len(store) == 79 == len(list(store))

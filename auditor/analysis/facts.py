@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 from auditor.model import Snapshot
@@ -83,7 +84,11 @@ class RunFacts:
         return cls(tuple(sorted(clusters)), tuple(regions), tuple(tasks))
 
     def region(self, account: str, region: str) -> RegionEnis | None:
-        return next((r for r in self.regions if r.account == account and r.region == region), None)
+        return self._by_place.get((account, region))
+
+    @cached_property
+    def _by_place(self) -> dict[tuple[str, str], RegionEnis]:
+        return {(r.account, r.region): r for r in reversed(self.regions)}  # the first row wins
 
 
 def region_enis(snapshot: Snapshot) -> list[RegionEnis]:

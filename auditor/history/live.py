@@ -138,10 +138,22 @@ def attach_history_from(
     """The result with forecasts and a `RunHistory` when `source` holds earlier runs of one of its
     accounts (outside `own_folder`, the run's own folder under the root), and the extra file to
     write beside its report (`trend.html`); the result unchanged and no file when there is none."""
+    from collections import Counter
+
     from auditor.report.json import findings_document
 
-    document = json.loads(json.dumps(findings_document(result)))
-    current: Run = run_from_document(f"{own_folder}/findings.json", document)
+    # the run's document without its findings (they may be a many-account run's, on disk): the
+    # findings are boiled down in one pass instead, to what a trend reads of them
+    document = findings_document(result, lazy=True)
+    document["findings"] = []
+    document = json.loads(json.dumps(document, indent=0))  # the lazy arrays are written out
+    counts: Counter[tuple[Any, Any, Any]] = Counter()
+    quota: list[dict[str, Any]] = []
+    for f in result.findings:
+        counts[(f.account, f.region, f.severity)] += 1
+        if f.check == "eni-quota":
+            quota.append(json.loads(json.dumps(f.to_dict())))
+    current: Run = run_from_document(f"{own_folder}/findings.json", document, counts, quota)
     accounts = set(current.accounts)
 
     def earlier(run: Run) -> bool:

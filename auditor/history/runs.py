@@ -144,13 +144,20 @@ def _rows(doc: dict[str, Any], *path: str) -> list[dict[str, Any]]:
     return [r for r in node if isinstance(r, dict)] if isinstance(node, list) else []
 
 
-def points_of(doc: dict[str, Any]) -> list[Point]:
-    """The figures one findings.json contributes to a trend (see the metric names above)."""
+def points_of(
+    doc: dict[str, Any],
+    counts: Counter[tuple[Any, Any, Any]] | None = None,
+    quota_findings: list[dict[str, Any]] | None = None,
+) -> list[Point]:
+    """The figures one findings.json contributes to a trend (see the metric names above). The run
+    being written gives its findings boiled down instead (`counts` per account, region and
+    severity; its `eni-quota` findings), so its findings are never all in memory as objects."""
     scope = doc.get("scope") if isinstance(doc.get("scope"), dict) else {}
     accounts = [a for a in (scope or {}).get("accounts") or [] if isinstance(a, str)]
     regions = [r for r in (scope or {}).get("regions") or [] if isinstance(r, str)]
-    findings = _rows(doc, "findings")
-    counts = Counter((f.get("account"), f.get("region"), f.get("severity")) for f in findings)
+    findings = quota_findings if quota_findings is not None else _rows(doc, "findings")
+    if counts is None:
+        counts = Counter((f.get("account"), f.get("region"), f.get("severity")) for f in findings)
     pairs = {(a, r) for a in accounts for r in regions}
     pairs |= {(a, r) for a, r, _ in counts if isinstance(a, str) and isinstance(r, str) and a and r}
     points = [
@@ -225,8 +232,14 @@ def parse_run(key: str, raw: bytes) -> Run:
     return run_from_document(key, check_findings(raw, "the file", HistoryError, unnamed_schema=True))
 
 
-def run_from_document(key: str, doc: Any) -> Run:
-    """A findings document (already parsed), checked and boiled down."""
+def run_from_document(
+    key: str,
+    doc: Any,
+    counts: Counter[tuple[Any, Any, Any]] | None = None,
+    quota_findings: list[dict[str, Any]] | None = None,
+) -> Run:
+    """A findings document (already parsed), checked and boiled down (`counts` and
+    `quota_findings`: see `points_of`)."""
     if not isinstance(doc, dict):
         raise ValueError("not a findings document")
     schema = doc.get("schema")
@@ -257,7 +270,7 @@ def run_from_document(key: str, doc: Any) -> Run:
         complete=complete if isinstance(complete, bool) else (not gaps if coverage else None),
         gaps=gaps,
         has_capacity=isinstance(doc.get("capacity"), dict),
-        points=tuple(points_of(doc)),
+        points=tuple(points_of(doc, counts, quota_findings)),
     )
 
 

@@ -228,15 +228,10 @@ def context(result: AuditResult) -> dict[str, Any]:
         "baseline": result.baseline,
         "history": result.history,
         "new_findings": list(
-            itertools.islice(
-                (
-                    f
-                    for f in result.findings
-                    if result.baseline and result.baseline.changes.get(f.id) == "new"
-                ),
-                100,
-            )
-        ),
+            itertools.islice((f for f in result.findings if b.changes.get(f.id) == "new"), 100)
+        )
+        if (b := result.baseline) is not None
+        else [],
         "slot_charts": _slot_charts(result),
         "subnet_bars": _subnet_bars(result),
         "zone_charts": _zone_charts(result),

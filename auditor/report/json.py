@@ -86,7 +86,18 @@ def accounts_section(result: AuditResult) -> dict[str, Any]:
     """`accounts`: one object per attempted account (as accounts.csv), in many-account audits."""
     if not many_accounts(result.snapshot):
         return {}
-    return {"accounts": [r.to_dict() for r in account_rows(result.snapshot, result.findings)]}
+    rows = []
+    for r in account_rows(result.snapshot, result.findings):
+        row = r.to_dict()
+        if result.account_reports:  # an organisation run of account runs: where each one's report is
+            row["report"] = result.account_reports.get(r.account, "")
+        if r.status == "failed":  # why nothing was collected: the first gap's own words
+            gap = next(
+                (c for c in result.coverage_gaps if c.account == r.account and c.status != "skipped"), None
+            )
+            row["error"] = f"{gap.api}: {gap.detail}" if gap else ""
+        rows.append(row)
+    return {"accounts": rows}
 
 
 def with_change(finding: dict[str, Any], result: AuditResult) -> dict[str, Any]:

@@ -63,8 +63,8 @@ def render(result: AuditResult) -> dict[str, str]:
     elif top:
         lines += ["| severity | check | region | finding |", "| --- | --- | --- | --- |"]
         lines += [f"| {f.severity} | `{f.check}` | {md(f.region)} | {md(f.title)} |" for f in top]
-        if len(result.findings) > TOP:
-            lines.append(f"\n…and {len(result.findings) - len(top)} more in `report.html`.")
+    if top and len(result.findings) > TOP:
+        lines.append(f"\n…and {len(result.findings) - len(top)} more in `report.html`.")
     else:
         lines.append("No findings.")
     lines.append(f"\n<sub>run {md(result.run_id)}</sub>")

@@ -263,12 +263,15 @@ def account_doc(account: str, coverage_status: str = "ok", high: int = 0) -> dic
     return json.loads(render_all(result, ("json",))["findings.json"])
 
 
-def test_org_merge_keeps_ids_zones_and_names_the_invoke_action(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_org_merge_keeps_ids_zones_and_names_the_invoke_action(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """capacity.zones is merged like the other capacity rows; findings keep the ids their account
     run wrote; a failed invocation's coverage row names the real IAM action (lambda:InvokeFunction)."""
     monkeypatch.setenv("AWS_REGION", REGION)
     doc = account_doc(ACCOUNT, high=2)
     merged = aws_lambda.OrgMerge()
+    request.addfinalizer(merged.close)
     merged.add(doc, {"account": ACCOUNT, "report": "s3://b/r.html"})
     merged.failed({"account": "210987654321", "error": "Task timed out after 900.00 seconds"})
     files = render_all(merged.result(), aws_lambda.ORG_FORMATS)
@@ -281,12 +284,15 @@ def test_org_merge_keeps_ids_zones_and_names_the_invoke_action(monkeypatch: pyte
     assert 'id="accounts-table"' in files["report.html"] and "s3://b/r.html" in files["report.html"]
 
 
-def test_org_accounts_csv_has_the_many_account_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_org_accounts_csv_has_the_many_account_columns(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """One accounts.csv shape (auditor/account_status.py), then each account's report and run_id."""
     from auditor.account_status import AccountRow
 
     monkeypatch.setenv("AWS_REGION", REGION)
     merged = aws_lambda.OrgMerge(names={ACCOUNT: "payments"})
+    request.addfinalizer(merged.close)
     merged.add(
         account_doc(ACCOUNT, coverage_status="denied", high=1),
         {"account": ACCOUNT, "report": "s3://b/r.html"},
@@ -300,16 +306,30 @@ def test_org_accounts_csv_has_the_many_account_columns(monkeypatch: pytest.Monke
     assert rows[2][:3] == ["210987654321", "", "failed"] and rows[2][-1] == result.run_id
     summary = render_all(result, ("md",))["summary.md"]
     assert "1 account(s) not audited**: 210987654321" in summary and "payments" in summary
+    accounts = json.loads(render_all(result, ("json",))["findings.json"])["accounts"]
+    assert accounts[0]["report"] == "s3://b/r.html" and "error" not in accounts[0]
+    assert accounts[1]["report"] == "" and accounts[1]["error"] == "lambda:InvokeFunction: boom"
 
 
-def test_org_merge_refuses_an_unusable_account_run_and_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_org_merge_refuses_an_unusable_account_run_and_goes_on(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     from auditor.documents import DocumentError
 
     monkeypatch.setenv("AWS_REGION", REGION)
     merged = aws_lambda.OrgMerge()
+    request.addfinalizer(merged.close)
     broken = account_doc(ACCOUNT)
     broken["findings"] = [{"severity": "high"}]  # no id, no check
     with pytest.raises(DocumentError):
         merged.add(broken, {"account": ACCOUNT})
     merged.add(account_doc("210987654321", high=1), {"account": "210987654321"})
     assert [f.account for f in merged.result().findings] == ["210987654321"]
+    # the same account twice would count its findings twice: refused, and the aggregate skips it
+    assert merged.has("210987654321") and not merged.has(ACCOUNT)
+    with pytest.raises(DocumentError, match="already"):
+        merged.add(account_doc("210987654321", high=1), {"account": "210987654321"})
+    # an account that gave no run audited no region (not the function's own)
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
+    merged.failed({"account": "333344445555", "error": "boom"})
+    assert merged.result().snapshot.regions == (REGION,) and len(merged.result().findings) == 1

@@ -8,7 +8,6 @@ and files, and a snapshot.json streamed from the spool that loads as the merged 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from auditor.combine import Combined, summary_of
 from auditor.config import Config
 from auditor.errors import SnapshotError
-from auditor.merge import RECORD_FIELDS, SHARED_FIELDS, concat
+from auditor.merge import concat, split_accounts
 from auditor.model import Snapshot
 from auditor.pipeline import analyse
 from auditor.report import render_all
@@ -26,15 +25,8 @@ from auditor.snapshot import loads
 
 def split(snapshot: Snapshot) -> list[Snapshot]:
     """One snapshot per account, as `scan --org` spools them."""
-    parts = []
-    for account in snapshot.accounts:
-        fields: dict[str, Any] = {
-            name: getattr(snapshot, name)
-            if name in SHARED_FIELDS
-            else tuple(r for r in getattr(snapshot, name) if getattr(r, "account", account) == account)
-            for name in RECORD_FIELDS
-        }
-        parts.append(dataclasses.replace(snapshot, accounts=(account,), **fields))
+    parts = split_accounts(snapshot)
+    assert len(parts) == len(snapshot.accounts)
     return parts
 
 

@@ -106,10 +106,11 @@ def memory(plans: list[AccountPlan], scan: ScanSettings, merged: bool) -> tuple[
             with analyse_files([p for p, _ in spooled], Config()) as combined:
                 result = combined.result()
                 mark()
-                # as the CLI writes a run: the history beside it looked for (trend.html, forecasts)
-                write_run(result, Path(out) / "run", ("json", "csv"))
+                # as the CLI writes a run: the history beside it looked for (trend.html, forecasts);
+                # each phase into a root of its own, so neither reads the other's files as history
+                write_run(result, Path(out) / "documents" / "run", ("json", "csv"))
                 mark()
-                write_run(result, Path(out) / "run", ("html",))
+                write_run(result, Path(out) / "page" / "run", ("html",))
                 mark()
                 findings = len(result.findings)
         tracemalloc.stop()

@@ -111,12 +111,9 @@ class Server:
 def server() -> Iterator[Server]:
     from moto.server import ThreadedMotoServer
 
-    saved = {
-        k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-    }
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing"
-    )
+    env = pytest.MonkeyPatch()  # undone at teardown, whatever the test did meanwhile
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.setenv(key, "testing")
 
     from moto.moto_api import recorder
 
@@ -150,11 +147,7 @@ def server() -> Iterator[Server]:
     finally:
         like_aws.__exit__(None, None, None)
         moto_server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        env.undo()
 
 
 @pytest.fixture

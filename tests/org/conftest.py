@@ -4,7 +4,6 @@ disabled regions) are registered per test and cleared after it."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -63,12 +62,9 @@ def small_world(session: boto3.Session, region: str) -> None:
 def org() -> Iterator[Org]:
     from moto import mock_aws
 
-    saved = {
-        k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-    }
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing"
-    )
+    env = pytest.MonkeyPatch()  # undone at teardown, whatever the test did meanwhile
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.setenv(key, "testing")
     try:
         with mock_aws():
             base = boto3.session.Session(region_name="us-east-1")
@@ -90,11 +86,7 @@ def org() -> Iterator[Org]:
             client.close_account(AccountId=suspended)
             yield Org(base=base, members=members, suspended=suspended)
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        env.undo()
 
 
 @pytest.fixture

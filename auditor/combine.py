@@ -39,6 +39,7 @@ from auditor.findings import Finding
 from auditor.merge import RECORD_FIELDS, SHARED_FIELDS, Disjoint, concat
 from auditor.model import Snapshot
 from auditor.result import AuditResult
+from auditor.snapshot import SCHEMA, record_fields
 
 # the records a summary snapshot keeps: small, and read by the reports (coverage, account table)
 SUMMARY_FIELDS = frozenset({"coverage", "clusters", "quotas", "planned_accounts", "missing_clusters"})
@@ -60,7 +61,7 @@ class SnapshotSpool:
         self.files: dict[str, IO[str]] = {}
         self.counts = dict.fromkeys(RECORD_FIELDS, 0)
         self.shared_seen: dict[str, set[Any]] = {f: set() for f in SHARED_FIELDS}
-        self._encoder = json.JSONEncoder(default=_fields)
+        self._encoder = json.JSONEncoder(default=record_fields)
 
     def add(self, snapshot: Snapshot) -> None:
         for name in RECORD_FIELDS:
@@ -81,8 +82,6 @@ class SnapshotSpool:
     def chunks(self, head: Snapshot, run_id: str | None) -> Iterator[str]:
         """The snapshot.json text: `head`'s scalar fields (generated_at, accounts …), then every
         field's records from the spool."""
-        from auditor.snapshot import SCHEMA
-
         for out in self.files.values():
             out.flush()
         top = {"schema": SCHEMA, **({"run_id": run_id} if run_id else {})}
@@ -101,12 +100,6 @@ class SnapshotSpool:
         for out in self.files.values():
             out.close()
         self.files.clear()
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-    raise TypeError(f"{type(obj).__name__} is not part of a snapshot")
 
 
 def _plain(value: Any) -> Any:

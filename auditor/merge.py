@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from auditor.errors import SnapshotError
@@ -98,8 +97,6 @@ def merge(snapshots: Sequence[tuple[str, Snapshot]]) -> Snapshot:
 def split_accounts(snapshot: Snapshot) -> list[Snapshot]:
     """One snapshot per account of a many-account snapshot (records of no account — instance type
     facts — go to each): what a many-account run analyses one at a time."""
-    import dataclasses as dc
-
     accounts = list(dict.fromkeys([*snapshot.accounts, *(p.account for p in snapshot.planned_accounts)]))
     if len(accounts) <= 1:
         return [snapshot]
@@ -111,13 +108,5 @@ def split_accounts(snapshot: Snapshot) -> list[Snapshot]:
             else tuple(r for r in getattr(snapshot, name) if getattr(r, "account", account) == account)
             for name in RECORD_FIELDS
         }
-        parts.append(dc.replace(snapshot, accounts=(account,), **fields))
+        parts.append(dataclasses.replace(snapshot, accounts=(account,), **fields))
     return parts
-
-
-def load_many(paths: Sequence[str | Path]) -> Snapshot:
-    """Read and merge snapshot files; a file named twice is read once."""
-    from auditor.snapshot import load
-
-    unique = list(dict.fromkeys(str(p) for p in paths))
-    return merge([(path, load(path)) for path in unique])

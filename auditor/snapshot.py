@@ -37,7 +37,7 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-def _fields(obj: Any) -> dict[str, Any]:
+def record_fields(obj: Any) -> dict[str, Any]:
     """One level of a model object, for the JSON encoder (which walks the rest itself)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
@@ -50,7 +50,7 @@ def dump_chunks(snapshot: Snapshot, run_id: str | None = None) -> Iterator[str]:
     head: dict[str, Any] = {"schema": SCHEMA}
     if run_id:
         head["run_id"] = run_id
-    return json.JSONEncoder(indent=1, default=_fields).iterencode({**head, "snapshot": snapshot})
+    return json.JSONEncoder(indent=1, default=record_fields).iterencode({**head, "snapshot": snapshot})
 
 
 def dumps(snapshot: Snapshot, run_id: str | None = None) -> str:

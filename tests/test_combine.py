@@ -251,3 +251,26 @@ def test_many_account_pages_name_the_account_and_fold_the_gaps(both):
     assert "denied (scp)" in places.group(1) and "denied (assume-role)" in places.group(1)
     assert f"Every API not collected ({len(combined.coverage_gaps)})" in page
     assert "| severity | check | account | region | finding |" in files["summary.md"]
+
+
+def test_a_many_account_run_with_history_beside_it(both, tmp_path):
+    """The findings on disk go through the history step: the forecasts are added as they are read
+    (finding_store.Mapped), the trend is written beside the report, no finding is lost."""
+    from auditor.cli import _write_run
+    from auditor.finding_store import Mapped
+
+    _, combined, _ = both
+    _write_run(combined, tmp_path / "earlier", ("json",))
+    earlier = tmp_path / "earlier" / "findings.json"
+    doc = json.loads(earlier.read_text())
+    doc["generated_at"], doc["run_id"] = "2026-11-01T00:00:00Z", "earlier"
+    earlier.write_text(json.dumps(doc))
+    from auditor.history.live import attach_history
+
+    attached, extra = attach_history(combined, tmp_path / "now")
+    assert isinstance(attached.findings, Mapped) and set(extra) == {"trend.html"}
+    assert attached.history is not None and attached.history.runs == 2
+    paths = _write_run(combined, tmp_path / "now", ("json", "html"))
+    assert {p.name for p in paths} == {"findings.json", "snapshot.json", "report.html", "trend.html"}
+    now = json.loads((tmp_path / "now" / "findings.json").read_text())
+    assert [f["id"] for f in now["findings"]] == [f.id for f in combined.findings]
